@@ -1,0 +1,403 @@
+"""Finds forward-looking events in an article and resolves each to a date window.
+
+Time phrases are found by the grammar in `bot.temporal` over the whole text; only the sentences
+holding a phrase that could point forward go through spaCy's parser and NER, which then tell
+future from past ("will meet Thursday" vs "hosted talks Thursday"), hedges and conditions, what
+kind of event it is, and who is involved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import BadInput
+from bot.language import looks_english
+from bot.model import DateWindow, Event, EventKind
+from bot.nlp import load_pipeline
+from bot.sentences import split_sentences
+from bot.temporal import TimeMention, find_mentions
+
+MAX_TEXT_CHARS = 1_000_000
+DEFAULT_ZONE = "UTC"
+
+# Lemmas that name what will happen, by kind. Checked nearest-first around the time phrase.
+KIND_WORDS: dict[str, EventKind] = {}
+for _kind, _words in (
+    ("meeting", "meet meeting talk talks summit conference session negotiation negotiate "
+     "gathering convene consultation visit sit-down forum roundtable huddle"),
+    ("vote", "vote ballot referendum election poll elect caucus primary runoff plebiscite"),
+    ("decision", "decide decision rule ruling verdict judgment judgement approve approval "
+     "determine determination consider weigh announce announcement authorize certify choose "
+     "settle sign endorse clear greenlight veto review"),
+    ("hearing", "hearing sentencing sentence trial arraignment testify testimony arraign "
+     "plead deposition inquest argument appear"),
+    ("launch", "launch release unveil debut rollout introduce ship premiere listing list ipo "
+     "liftoff open opening unveiling go-live"),
+    ("deadline", "deadline ultimatum expire expiry expiration due lapse cutoff submit file "
+     "filing comply respond bid"),
+    ("other", "earnings result report strike walkout match game final race landfall close "
+     "closing complete completion effect begin start kick play fixture tournament "
+     "ceremony festival inauguration auction"),
+):  # fmt: skip
+    for _word in _words.split():
+        KIND_WORDS[_word] = _kind  # type: ignore[assignment]
+
+_FUTURE_FRAME = frozenset(
+    "expect schedule set slate due plan poise aim intend hope want seek prepare propose "
+    "go likely bound about ready await".split()
+)
+_HEDGES = frozenset("may might could can should possibly perhaps potentially likely".split())
+_CANCELLED = frozenset("cancel scrap abandon shelve scrub postpone".split())
+_REPORTED_PAST = re.compile(
+    r"\b(?:said|told|announced|reported|added|wrote|confirmed|denied|stated|tweeted|posted|"
+    r"declared|testified|ruled|voted|met|signed|launched|released|filed|closed|ended|"
+    r"rose|fell|hosted|held|agreed|approved)(?:\s+\w+){0,2}?\s+(?:on\s+)?$",
+    re.IGNORECASE,
+)
+_NAME_AFTER = re.compile(r"^\s*(?-i:[A-Z][a-z]+)")
+_DATE_WORDS = frozenset(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    mention: TimeMention
+    sentence_index: int
+
+
+def _anchor_moment(published: date | datetime, tz: str | None) -> datetime:
+    """The publication moment, aware and in the article's own zone."""
+    try:
+        zone = ZoneInfo(tz) if tz else None
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise BadInput(f"unknown time zone {tz!r}") from error
+    if isinstance(published, datetime):
+        if published.tzinfo is None:
+            return published.replace(tzinfo=zone or ZoneInfo(DEFAULT_ZONE))
+        return published.astimezone(zone) if zone else published
+    return datetime.combine(published, time(12, 0), tzinfo=zone or ZoneInfo(DEFAULT_ZONE))
+
+
+def check_text(text: str) -> None:
+    """Raise BadInput for text the extractor refuses: too large, binary, or not English."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadInput(
+            f"the text is {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,} (one article)"
+        )
+    if "\x00" in text:
+        raise BadInput("the text holds NUL bytes: it looks binary, not an article")
+    if not looks_english(text):
+        raise BadInput("the text does not look like English; only English articles are read")
+
+
+def extract(text: str, published: date | datetime, tz: str | None = None) -> list[Event]:
+    """Every forward-looking event in `text`, in order of appearance.
+
+    `published` anchors relative phrases; a date alone is taken as noon in `tz` (UTC when
+    no zone is given). Raises BadInput for text it cannot read.
+    """
+    check_text(text)
+    if not text.strip():
+        return []
+    moment = _anchor_moment(published, tz)
+    candidates = _candidates(text, moment)
+    if not candidates:
+        return []
+    sentences = split_sentences(text)
+    needed = sorted({c.sentence_index for c in candidates})
+    nlp = load_pipeline()
+    docs = dict(
+        zip(
+            needed,
+            nlp.pipe(text[sentences[i][0] : sentences[i][1]] for i in needed),
+            strict=True,
+        )
+    )
+    events: list[Event] = []
+    sentence_of_event: list[int] = []
+    for candidate in candidates:
+        start, _ = sentences[candidate.sentence_index]
+        previous = (
+            text[sentences[candidate.sentence_index - 1][0] : start]
+            if candidate.sentence_index > 0
+            else ""
+        )
+        event = _analyse(candidate.mention, docs[candidate.sentence_index], start, previous, moment)
+        if event is not None:
+            events.append(event)
+            sentence_of_event.append(candidate.sentence_index)
+    return _link_refinements(events, sentence_of_event)
+
+
+def _candidates(text: str, moment: datetime) -> list[_Candidate]:
+    """Time phrases that might point forward, with the sentence each sits in."""
+    sentences = split_sentences(text)
+    today = moment.date()
+    found: list[_Candidate] = []
+    index = 0
+    for mention in find_mentions(text, moment):
+        future = mention.reading.future
+        if future is None or future.latest < today:
+            continue
+        if mention.direction is None and _REPORTED_PAST.search(
+            text, max(0, mention.start - 40), mention.start
+        ):
+            continue  # "said Friday", "hosted talks Thursday"
+        if mention.rule == "weekday" and _looks_like_name(text, mention):
+            continue  # "Tuesday Ventures", "Millbrook Wednesday"
+        while index < len(sentences) - 1 and sentences[index][1] <= mention.start:
+            index += 1
+        found.append(_Candidate(mention, index))
+    return found
+
+
+def _looks_like_name(text: str, mention: TimeMention) -> bool:
+    after = _NAME_AFTER.match(text, mention.end)
+    if after is not None and after.group(0).strip() not in _DATE_WORDS:
+        return True
+    before = re.search(r"(?-i:[A-Z][a-z]+)\s+$", text[max(0, mention.start - 30) : mention.start])
+    if before is None:
+        return False
+    word = before.group(0).strip()
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    sentence_initial = re.fullmatch(r"\s*[\"“]?", text[line_start : mention.start - len(before.group(0))])
+    return word not in _PREPOSITION_CAPS and sentence_initial is None and word not in _DATE_WORDS
+
+
+_PREPOSITION_CAPS = frozenset(
+    "On By Until Next Last This Since From Before After Every Each Through Late Early Later "
+    "Midnight Noon Saturday Sunday And Or As".split()
+)
+
+
+def _tokens(doc: Any, start: int, end: int) -> list[Any]:
+    return [t for t in doc if t.idx < end and t.idx + len(t) > start]
+
+
+def _governor(tokens: list[Any]) -> Any | None:
+    """The verb (or the clause's root) the time phrase hangs from."""
+    if not tokens:
+        return None
+    inside = {t.i for t in tokens}
+    root = next((t for t in tokens if t.head.i not in inside or t.head.i == t.i), tokens[0])
+    node = root.head if root.head.i != root.i else root
+    for _ in range(8):
+        if node.pos_ in ("VERB", "AUX") and node.i not in inside:
+            return node
+        if node.head.i == node.i:
+            return node if node.i not in inside else None
+        node = node.head
+    return None
+
+
+def _tense(verb: Any | None) -> str:
+    """'future', 'past', 'present' or 'unknown' for the clause of `verb`."""
+    if verb is None:
+        return "unknown"
+    chain = [verb]
+    node = verb
+    # Climb infinitive complements: "is expected to meet", "plans to vote".
+    while node.dep_ in ("xcomp", "ccomp") and node.head.i != node.i and len(chain) < 4:
+        node = node.head
+        chain.append(node)
+    for v in chain:
+        auxes = [c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")]
+        if any(a in ("will", "'ll", "shall", "wo", "would", "'d") for a in auxes):
+            return "future"
+        if any(a in _HEDGES or a == "must" for a in auxes):
+            return "future"
+        if v.lemma_ in _FUTURE_FRAME and v is not verb:
+            return "future"
+        if v.lemma_ in _FUTURE_FRAME and v.tag_ in ("VBN", "JJ") and any(
+            a in ("is", "are", "'s", "'re", "be", "am") for a in auxes
+        ):
+            return "future"
+    tag = verb.tag_
+    auxes = [c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(a in ("was", "were", "had", "has", "have", "did") for a in auxes):
+        return "past"
+    if tag == "VBD":
+        return "past"
+    if tag == "VBN" and not auxes and verb.dep_ in ("acl", "amod"):
+        return "past"
+    if tag in ("VBZ", "VBP", "VBG", "VB", "MD") or verb.lemma_ in _FUTURE_FRAME:
+        return "present"
+    return "unknown"
+
+
+def _is_conditional(verb: Any | None, mention: TimeMention, sentence: str) -> bool:
+    if mention.reading.hedged:
+        return True
+    if verb is None:
+        return bool(re.search(r"\b(?:if|unless|could|may|might)\b", sentence, re.IGNORECASE))
+    node = verb
+    for _ in range(4):
+        for child in node.children:
+            if child.dep_ in ("aux", "advmod") and child.lower_ in _HEDGES:
+                return True
+            if child.dep_ == "mark" and child.lower_ in ("if", "unless"):
+                return True
+            if child.dep_ == "acomp" and child.lower_ in ("likely", "possible"):
+                return True
+        if node.dep_ not in ("xcomp", "advcl", "ccomp") or node.head.i == node.i:
+            break
+        if node.dep_ == "ccomp" and node.head.lemma_ in ("say", "tell", "add", "announce"):
+            break
+        node = node.head
+    return False
+
+
+def _is_cancelled(verb: Any | None) -> bool:
+    if verb is None:
+        return False
+    if verb.lemma_ in ("cancel", "scrap", "abandon", "shelve", "scrub", "call"):
+        return verb.lemma_ != "call" or any(c.lower_ == "off" for c in verb.children)
+    return False
+
+
+def _kind(
+    tokens: list[Any], verb: Any | None, doc: Any, mention: TimeMention, previous: str
+) -> EventKind:
+    if not tokens:
+        return "other"
+    centre = tokens[0].i
+    related: list[Any] = []
+    head = tokens[0].head
+    for node in (head, verb):
+        if node is not None:
+            related.append(node)
+            related.extend(c for c in node.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr"))
+    for token in related:
+        kind = _kind_of(token)
+        if kind is not None:
+            return kind
+    best: tuple[int, EventKind] | None = None
+    for token in doc:
+        kind = _kind_of(token)
+        if kind is None or token.i in {t.i for t in tokens}:
+            continue
+        distance = abs(token.i - centre)
+        if best is None or distance < best[0]:
+            best = (distance, kind)
+    if best is not None:
+        return best[1]
+    for word in reversed(re.findall(r"[a-z]+", previous.lower())):
+        if word in KIND_WORDS:
+            return KIND_WORDS[word]
+    if mention.reading.deadline:
+        return "deadline"
+    return "deadline" if re.search(r"\b(?:if|unless)\b", doc.text, re.IGNORECASE) else "other"
+
+
+def _kind_of(token: Any) -> EventKind | None:
+    if token.pos_ not in ("VERB", "NOUN", "PROPN", "ADJ"):
+        return None
+    return KIND_WORDS.get(token.lemma_.lower()) or KIND_WORDS.get(token.lower_)
+
+
+def _what(doc: Any, verb: Any | None, start: int, end: int) -> str:
+    """A short line saying what will happen: the clause around the phrase, minus the phrase."""
+    if verb is not None and verb.dep_ not in ("ROOT",) or verb is not None and verb.lemma_ not in (
+        "say", "tell", "announce", "add"
+    ):  # fmt: skip
+        words = [t for t in verb.subtree]
+    else:
+        words = list(doc)
+    kept = [
+        t.text_with_ws
+        for t in words
+        if not (t.idx < end and t.idx + len(t) > start) and t.dep_ != "punct" or t.text in ",'"
+    ]
+    line = re.sub(r"\s+", " ", "".join(kept)).strip(" ,;:-—")
+    if len(line) > 110:
+        line = line[:107].rsplit(" ", 1)[0] + "…"
+    return line
+
+
+def _entities(doc: Any) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    people: list[str] = []
+    organisations: list[str] = []
+    places: list[str] = []
+    for ent in doc.ents:
+        target = {"PERSON": people, "ORG": organisations, "GPE": places, "LOC": places,
+                  "FAC": places}.get(ent.label_)  # fmt: skip
+        if target is not None and ent.text not in target:
+            target.append(ent.text)
+    return tuple(people), tuple(organisations), tuple(places)
+
+
+def _analyse(
+    mention: TimeMention, doc: Any, offset: int, previous: str, moment: datetime
+) -> Event | None:
+    start, end = mention.start - offset, mention.end - offset
+    tokens = _tokens(doc, start, end)
+    if any(t.ent_type_ in ("ORG", "PERSON", "FAC", "WORK_OF_ART", "PRODUCT") for t in tokens) and (
+        mention.rule in ("weekday", "holiday")
+    ):
+        return None  # a name that looks like a date
+    verb = _governor(tokens)
+    tense = _tense(verb)
+    reading = mention.reading
+    window: DateWindow | None
+    if mention.direction == "future":
+        window = reading.future
+    elif tense == "past":
+        window = None
+    else:
+        window = reading.future
+    if window is None or window.latest < moment.date() or _is_cancelled(verb):
+        return None
+    conditional = _is_conditional(verb, mention, doc.text)
+    kind = _kind(tokens, verb, doc, mention, previous)
+    if reading.deadline and kind == "other":
+        kind = "deadline"
+    people, organisations, places = _entities(doc)
+    confidence = 0.9 if not reading.vague else 0.7
+    if tense == "unknown" and mention.direction is None:
+        confidence -= 0.2
+    if conditional:
+        confidence -= 0.1
+    return Event(
+        kind=kind,
+        start=mention.start,
+        end=mention.end,
+        trigger=mention.text,
+        window=window,
+        conditional=conditional,
+        what=_what(doc, verb, start, end),
+        sentence=doc.text,
+        confidence=max(confidence, 0.1),
+        clock_time=reading.clock,
+        clock_zone=reading.zone,
+        people=people,
+        organisations=organisations,
+        places=places,
+    )
+
+
+def _link_refinements(events: list[Event], sentence_of_event: Iterable[int]) -> list[Event]:
+    """Mark a later mention that narrows an earlier event of the same kind nearby."""
+    sentence_index = list(sentence_of_event)
+    linked: list[Event] = []
+    for j, event in enumerate(events):
+        refines = None
+        for i in range(j - 1, -1, -1):
+            earlier = linked[i]
+            if sentence_index[j] - sentence_index[i] > 2:
+                break
+            if (
+                earlier.kind == event.kind
+                and earlier.window.contains(event.window)
+                and sentence_index[i] != sentence_index[j]
+            ):
+                refines = earlier.refines if earlier.refines is not None else i
+                break
+        linked.append(replace(event, refines=refines) if refines is not None else event)
+    return linked
