@@ -339,7 +339,7 @@ def report_fatal(message: str) -> int:
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
         "--corpus", type=Path, default=DEFAULT_CORPUS, help="Duckling-schema JSONL corpus"
     )

@@ -59,13 +59,6 @@ _REPORTED_PAST = re.compile(
     r"rose|fell|hosted|held|agreed|approved)(?:\s+\w+){0,2}?\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
-_NAME_AFTER = re.compile(r"^\s*(?-i:[A-Z][a-z]+)")
-_DATE_WORDS = frozenset(
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-)
-
-
 @dataclass(frozen=True)
 class _Candidate:
     mention: TimeMention
@@ -130,6 +123,14 @@ def extract(text: str, published: date | datetime, tz: str | None = None) -> lis
             else ""
         )
         event = _analyse(candidate.mention, docs[candidate.sentence_index], start, previous, moment)
+        if event is not None and candidate.mention.rule == "clock" and events:
+            # "at 3:30 p.m. local time" alone: the day is the one the text just named.
+            earlier = events[-1]
+            if (
+                candidate.sentence_index - sentence_of_event[-1] <= 1
+                and earlier.window.days == 1
+            ):
+                event = replace(event, window=earlier.window)
         if event is not None:
             events.append(event)
             sentence_of_event.append(candidate.sentence_index)
@@ -146,35 +147,30 @@ def _candidates(text: str, moment: datetime) -> list[_Candidate]:
         future = mention.reading.future
         if future is None or future.latest < today:
             continue
+        if _is_dateline(text, mention):
+            continue  # "WASHINGTON, April 11 (Reuters) —" is when the story was filed
         if mention.direction is None and _REPORTED_PAST.search(
             text, max(0, mention.start - 40), mention.start
         ):
             continue  # "said Friday", "hosted talks Thursday"
-        if mention.rule == "weekday" and _looks_like_name(text, mention):
-            continue  # "Tuesday Ventures", "Millbrook Wednesday"
         while index < len(sentences) - 1 and sentences[index][1] <= mention.start:
             index += 1
         found.append(_Candidate(mention, index))
     return found
 
 
-def _looks_like_name(text: str, mention: TimeMention) -> bool:
-    after = _NAME_AFTER.match(text, mention.end)
-    if after is not None and after.group(0).strip() not in _DATE_WORDS:
-        return True
-    before = re.search(r"(?-i:[A-Z][a-z]+)\s+$", text[max(0, mention.start - 30) : mention.start])
-    if before is None:
-        return False
-    word = before.group(0).strip()
+_DATELINE_BEFORE = re.compile(r"^[\"“]?[A-Z][A-Z .'-]+(?:,\s*[A-Za-z .]+)?,\s*$")
+_DATELINE_AFTER = re.compile(r"^\s*(?:,\s*\d{4}\s*)?(?:\(|—|–|-|/)")
+
+
+def _is_dateline(text: str, mention: TimeMention) -> bool:
     line_start = text.rfind("\n", 0, mention.start) + 1
-    sentence_initial = re.fullmatch(r"\s*[\"“]?", text[line_start : mention.start - len(before.group(0))])
-    return word not in _PREPOSITION_CAPS and sentence_initial is None and word not in _DATE_WORDS
-
-
-_PREPOSITION_CAPS = frozenset(
-    "On By Until Next Last This Since From Before After Every Each Through Late Early Later "
-    "Midnight Noon Saturday Sunday And Or As".split()
-)
+    before = text[line_start : mention.start]
+    return (
+        len(before) <= 60
+        and _DATELINE_BEFORE.match(before) is not None
+        and _DATELINE_AFTER.match(text, mention.end) is not None
+    )
 
 
 def _tokens(doc: Any, start: int, end: int) -> list[Any]:
@@ -197,39 +193,52 @@ def _governor(tokens: list[Any]) -> Any | None:
     return None
 
 
-def _tense(verb: Any | None) -> str:
-    """'future', 'past', 'present' or 'unknown' for the clause of `verb`."""
+_FUTURE_AUX = frozenset(("will", "'ll", "shall", "wo", "would", "'d", "must"))
+_PAST_AUX = frozenset(("was", "were", "had", "has", "have", "did", "'ve"))
+
+
+def _own_tense(verb: Any) -> str | None:
+    """The tense a verb's own auxiliaries and tag show, or None for a bare infinitive or -ing."""
+    auxes = [c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(a in _FUTURE_AUX or a in _HEDGES for a in auxes):
+        return "future"
+    if "had" in auxes:
+        return "past"
+    if verb.lemma_ in _FUTURE_FRAME and verb.tag_ in ("VBN", "JJ", "VBZ", "VBP", "VBD"):
+        return "future"  # "is expected", "has been scheduled", "planned", "is due"
+    if any(a in _PAST_AUX for a in auxes) or verb.tag_ == "VBD":
+        return "past"
+    if verb.tag_ == "VBN" and not auxes:
+        return "past"  # "a plan published in May", or a past verb the tagger read as VBN
+    if verb.tag_ == "MD":
+        return "future"
+    if verb.tag_ in ("VBZ", "VBP"):
+        return "present"
+    if verb.tag_ == "VBG" and any(a in ("is", "are", "am", "'s", "'re") for a in auxes):
+        return "present"
+    return None
+
+
+def _tense(verb: Any | None, depth: int = 0) -> str:
+    """'future', 'past', 'present' or 'unknown' for the clause of `verb`.
+
+    An infinitive or participle without auxiliaries takes the tense of the verb it depends on
+    ("is expected to meet", "froze hiring"); a future frame above it makes it future.
+    """
     if verb is None:
         return "unknown"
-    chain = [verb]
-    node = verb
-    # Climb infinitive complements: "is expected to meet", "plans to vote".
-    while node.dep_ in ("xcomp", "ccomp") and node.head.i != node.i and len(chain) < 4:
-        node = node.head
-        chain.append(node)
-    for v in chain:
-        auxes = [c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")]
-        if any(a in ("will", "'ll", "shall", "wo", "would", "'d") for a in auxes):
-            return "future"
-        if any(a in _HEDGES or a == "must" for a in auxes):
-            return "future"
-        if v.lemma_ in _FUTURE_FRAME and v is not verb:
-            return "future"
-        if v.lemma_ in _FUTURE_FRAME and v.tag_ in ("VBN", "JJ") and any(
-            a in ("is", "are", "'s", "'re", "be", "am") for a in auxes
-        ):
-            return "future"
-    tag = verb.tag_
-    auxes = [c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")]
-    if any(a in ("was", "were", "had", "has", "have", "did") for a in auxes):
-        return "past"
-    if tag == "VBD":
-        return "past"
-    if tag == "VBN" and not auxes and verb.dep_ in ("acl", "amod"):
-        return "past"
-    if tag in ("VBZ", "VBP", "VBG", "VB", "MD") or verb.lemma_ in _FUTURE_FRAME:
-        return "present"
-    return "unknown"
+    own = _own_tense(verb)
+    if own is not None:
+        return own
+    head = verb.head
+    if head.i == verb.i or depth >= 4:
+        return "present" if verb.pos_ in ("VERB", "AUX") else "unknown"
+    if head.lemma_ in _FUTURE_FRAME or head.lemma_ in _INTENT:
+        return "future"
+    return _tense(head, depth + 1)
+
+
+_INTENT = frozenset("want need have agree plan promise vow pledge threaten decide".split())
 
 
 def _is_conditional(verb: Any | None, mention: TimeMention, sentence: str) -> bool:
@@ -302,20 +311,32 @@ def _kind_of(token: Any) -> EventKind | None:
     return KIND_WORDS.get(token.lemma_.lower()) or KIND_WORDS.get(token.lower_)
 
 
+_REPORTING = frozenset("say tell add announce report write state confirm note insist warn".split())
+
+
+def _clause_head(verb: Any) -> Any:
+    """Climb from the phrase's verb to the clause a reader would quote, below any "X said"."""
+    node = verb
+    while (
+        node.dep_ in ("xcomp", "advcl", "acomp", "auxpass", "aux")
+        and node.head.i != node.i
+        and node.head.lemma_ not in _REPORTING
+    ):
+        node = node.head
+    return node
+
+
 def _what(doc: Any, verb: Any | None, start: int, end: int) -> str:
     """A short line saying what will happen: the clause around the phrase, minus the phrase."""
-    if verb is not None and verb.dep_ not in ("ROOT",) or verb is not None and verb.lemma_ not in (
-        "say", "tell", "announce", "add"
-    ):  # fmt: skip
-        words = [t for t in verb.subtree]
-    else:
+    if verb is None or verb.lemma_ in _REPORTING:
         words = list(doc)
-    kept = [
-        t.text_with_ws
-        for t in words
-        if not (t.idx < end and t.idx + len(t) > start) and t.dep_ != "punct" or t.text in ",'"
-    ]
-    line = re.sub(r"\s+", " ", "".join(kept)).strip(" ,;:-—")
+    else:
+        words = list(_clause_head(verb).subtree)
+    kept = "".join(
+        t.text_with_ws for t in words if not (t.idx < end and t.idx + len(t) > start)
+    )
+    line = re.sub(r"\s+", " ", kept).strip(" ,;:-—.\"“”'")
+    line = re.sub(r"^(?:that|and|but)\s+", "", line, flags=re.IGNORECASE)
     if len(line) > 110:
         line = line[:107].rsplit(" ", 1)[0] + "…"
     return line
@@ -348,6 +369,8 @@ def _analyse(
     window: DateWindow | None
     if mention.direction == "future":
         window = reading.future
+        if mention.rule == "in_count" and verb is not None and _own_tense(verb) == "past":
+            window = None  # "the second failed attempt in two years" looks back
     elif tense == "past":
         window = None
     else:
@@ -382,6 +405,9 @@ def _analyse(
     )
 
 
+_PRONOUN_START = re.compile(r"^(?:it|that|this|they|these|those)\b", re.IGNORECASE)
+
+
 def _link_refinements(events: list[Event], sentence_of_event: Iterable[int]) -> list[Event]:
     """Mark a later mention that narrows an earlier event of the same kind nearby."""
     sentence_index = list(sentence_of_event)
@@ -399,5 +425,10 @@ def _link_refinements(events: list[Event], sentence_of_event: Iterable[int]) -> 
             ):
                 refines = earlier.refines if earlier.refines is not None else i
                 break
-        linked.append(replace(event, refines=refines) if refines is not None else event)
+        if refines is not None:
+            what = event.what
+            if _PRONOUN_START.match(what):
+                what = linked[refines].what  # "it's expected early in the week" says no more
+            event = replace(event, refines=refines, what=what)
+        linked.append(event)
     return linked

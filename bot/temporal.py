@@ -330,6 +330,8 @@ def _ordinal_day(match: re.Match[str], anchor: Anchor) -> Reading | None:
 
 
 def _month_only(match: re.Match[str], anchor: Anchor) -> Reading | None:
+    if re.match(r"\s+(?:the\s+)?[0-3]?\d(?!\d)", match.string[match.end() :]):
+        return None  # "Oct. 9": the day-and-month rule reads it
     month = _month(match.group("month"))
     pre = _norm(match.group("pre"))
     part = _norm(match.group("part"))
@@ -337,6 +339,7 @@ def _month_only(match: re.Match[str], anchor: Anchor) -> Reading | None:
     if not pre and not part and year is None and not anchor.lenient:
         return None  # a bare month name in prose is too often something else
     day = anchor.day
+    since = pre == "since"
 
     def window_for(y: int) -> DateWindow:
         if part in ("early", "beginning of", "the beginning of", "the start of", "start of"):
@@ -349,7 +352,7 @@ def _month_only(match: re.Match[str], anchor: Anchor) -> Reading | None:
 
     if year is not None:
         window = window_for(year)
-        return Reading(window, window)
+        return Reading(None if since else window, window)
     if pre == "next":
         return Reading(window_for(day.year if month > day.month else day.year + 1), None)
     if pre == "last":
@@ -362,7 +365,7 @@ def _month_only(match: re.Match[str], anchor: Anchor) -> Reading | None:
     past = window_for(day.year if month <= day.month else day.year - 1)
     if past.earliest > day:
         past = window_for(day.year - 1)
-    return Reading(future, past)
+    return Reading(None if since else future, past)
 
 
 def _year_only(match: re.Match[str], anchor: Anchor) -> Reading | None:
@@ -376,7 +379,7 @@ def _year_only(match: re.Match[str], anchor: Anchor) -> Reading | None:
         window = DateWindow(date(year, 12, 1), date(year, 12, 31))
     else:
         window = DateWindow(date(year, 1, 1), date(year, 12, 31))
-    return Reading(window, window)
+    return Reading(None if pre == "since" else window, window)
 
 
 def _quarter(match: re.Match[str], anchor: Anchor) -> Reading | None:
@@ -491,7 +494,7 @@ def _week_phrase(match: re.Match[str], anchor: Anchor) -> Reading | None:
             past = weekend_of(previous) if day.weekday() < 5 else DateWindow(upcoming.earliest, day)
             return Reading(future, None if mod in ("this coming", "coming") else past)
         if mod == "next":
-            return Reading(weekend_of(following) if day.weekday() >= 5 else weekend_of(this), None)
+            return Reading(weekend_of(following), None)
         if mod in ("last", "past", "previous"):
             return Reading(None, weekend_of(previous))
         return None
@@ -923,6 +926,8 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
 
 
 def _quarter_adapter(match: re.Match[str], anchor: Anchor) -> Reading | None:
+    if not anchor.lenient and re.match(r"-(?:quarter|qtr)\b", match.string[match.end("q") :] if match.group("q") else ""):
+        return None  # "third-quarter results": a reporting period, not a date ahead
     year = match.group("year") or match.group("year2") or match.group("year3")
     quarter = ORDINALS.get((match.group("q") or "").lower()) or int(match.group("q2") or 0)
     rel = _norm(match.group("rel"))
@@ -948,7 +953,7 @@ class _Groups:
 
 
 _DURATION_CONTEXT = re.compile(
-    r"(?:first|highest|lowest|biggest|largest|worst|best|fastest|slowest|most|least|time|"
+    r"(?:\w+est|first|highest|lowest|biggest|largest|worst|best|fastest|slowest|most|least|time|"
     r"once|only|twice|strongest|weakest|sharpest|steepest)\s+(?:\w+\s+){0,3}$",
     re.IGNORECASE,
 )
@@ -979,6 +984,24 @@ _POINT_RULES = frozenset(
 )
 
 
+_CAPITALISED_AFTER = re.compile(r"\s+(?-i:([A-Z][a-z]+))")
+_HABITUAL_BEFORE = re.compile(r"\b(?:every|each)\s+$", re.IGNORECASE)
+_THE_NAME_BEFORE = re.compile(r"(?-i:\bthe\s+[A-Z][a-z]+\s+)$")
+_DATE_WORDS = frozenset(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Morning Afternoon Evening Night".split()
+)
+
+
+def _weekday_is_a_name(text: str, start: int, end: int) -> bool:
+    """'Tuesday Ventures', 'the Friday Group', 'the Millbrook Wednesday': names, not days."""
+    after = _CAPITALISED_AFTER.match(text, end)
+    if after is not None and after.group(1) not in _DATE_WORDS:
+        return True
+    before = text[max(0, start - 40) : start]
+    return _THE_NAME_BEFORE.search(before) is not None or _HABITUAL_BEFORE.search(before) is not None
+
+
 def _scan(text: str, anchor: Anchor) -> list[TimeMention]:
     """All atomic phrases, leftmost-longest without overlaps."""
     found: list[TimeMention] = []
@@ -986,13 +1009,19 @@ def _scan(text: str, anchor: Anchor) -> list[TimeMention]:
         for match in rule.pattern.finditer(text):
             if match.end() == match.start():
                 continue
+            if (
+                rule.name == "weekday"
+                and not anchor.lenient
+                and _weekday_is_a_name(text, match.start("wd"), match.end("wd"))
+            ):
+                continue
             reading = rule.handler(match, anchor)
             if reading is None or (reading.future is None and reading.past is None):
                 continue
             found.append(TimeMention(match.start(), match.end(), match.group(0), reading, rule.name))
-    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    priority = {rule.name: index for index, rule in enumerate(_rules(lenient=anchor.lenient))}
     chosen: list[TimeMention] = []
-    for mention in sorted(found, key=lambda m: (-(m.end - m.start), m.start)):
+    for mention in sorted(found, key=lambda m: (-(m.end - m.start), priority[m.rule], m.start)):
         if all(mention.end <= c.start or mention.start >= c.end for c in chosen):
             chosen.append(mention)
     return sorted(chosen, key=lambda m: m.start)

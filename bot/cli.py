@@ -1,0 +1,185 @@
+"""The `newsbot` command: extract events from text, and run the bot.
+
+Exit codes: 0 success; 2 bad input or usage (a one-line message on stderr); 3 the spaCy model
+is missing; 4 a mode that needs Slack credentials or services this build does not provide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.errors import BadInput, ModelMissing
+from bot.extraction import MAX_TEXT_CHARS, extract
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_MODEL_MISSING = 3
+EXIT_UNAVAILABLE = 4
+MAX_FILE_BYTES = 4 * MAX_TEXT_CHARS  # UTF-8 needs at most four bytes a character
+
+
+def parse_published(value: str) -> date | datetime:
+    """An ISO date or datetime; BadInput with the offending value otherwise."""
+    try:
+        if "T" in value or " " in value.strip():
+            return datetime.fromisoformat(value.strip())
+        return date.fromisoformat(value.strip())
+    except ValueError as error:
+        raise BadInput(f"--published {value!r} is not an ISO date or datetime") from error
+
+
+def decode_text(raw: bytes, source: str) -> str:
+    if b"\x00" in raw:
+        raise BadInput(f"{source} holds NUL bytes: it looks binary, not text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{source} is not UTF-8 text (byte {error.start})") from error
+
+
+def read_input(path: str) -> str:
+    if path == "-":
+        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        source = "standard input"
+    else:
+        file = Path(path)
+        if not file.is_file():
+            raise BadInput(f"{path}: no such file")
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise BadInput(f"{path} is {file.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        raw = file.read_bytes()
+        source = path
+    if len(raw) > MAX_FILE_BYTES:
+        raise BadInput(f"{source} is larger than {MAX_FILE_BYTES:,} bytes")
+    text = decode_text(raw, source)
+    if not text.strip():
+        raise BadInput(f"{source} is empty")
+    return text
+
+
+def events_json(text: str, published: date | datetime, zone: str | None) -> list[dict[str, object]]:
+    return [event.to_json() for event in extract(text, published, zone)]
+
+
+def _extract_jsonl(source: TextIO, out: TextIO) -> None:
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        record_id: object = None
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise BadInput("each line must be a JSON object")
+            record_id = record.get("id")
+            text, published = record.get("text"), record.get("published")
+            if not isinstance(text, str) or not isinstance(published, str):
+                raise BadInput('"text" and "published" must be strings')
+            zone = record.get("tz")
+            if zone is not None and not isinstance(zone, str):
+                raise BadInput('"tz" must be a string')
+            result: dict[str, object] = {
+                "id": record_id,
+                "events": events_json(text, parse_published(published), zone),
+            }
+        except json.JSONDecodeError as error:
+            result = {"id": record_id, "error": f"line {number}: not JSON ({error.msg})"}
+        except BadInput as error:
+            result = {"id": record_id, "error": f"line {number}: {error}"}
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+def command_extract(args: argparse.Namespace) -> int:
+    if args.jsonl:
+        if args.jsonl == "-":
+            _extract_jsonl(sys.stdin, sys.stdout)
+        else:
+            path = Path(args.jsonl)
+            if not path.is_file():
+                raise BadInput(f"{args.jsonl}: no such file")
+            with path.open(encoding="utf-8", errors="replace") as source:
+                _extract_jsonl(source, sys.stdout)
+        return EXIT_OK
+    if args.file is None or args.published is None:
+        raise BadInput("give FILE (or -) and --published, or --jsonl IN.jsonl")
+    text = read_input(args.file)
+    events = events_json(text, parse_published(args.published), args.tz)
+    json.dump({"events": events}, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from bot.alerts import QuietHours
+    from bot.offline import run_offline
+    from config.settings import Settings
+
+    settings = Settings.from_env()
+    if not settings.offline:
+        print("newsbot: connecting to Slack is not available in this build yet; "
+              "unset SLACK_BOT_TOKEN to run offline on the seeds", file=sys.stderr)  # fmt: skip
+        return EXIT_UNAVAILABLE
+    start, _, end = settings.quiet_hours.partition("-")
+    seeds = Path(args.seeds) if args.seeds else settings.seeds_dir
+    if not seeds.is_dir():
+        raise BadInput(f"{seeds}: no such folder of seed articles")
+    print(f"newsbot offline: no Slack credentials set; reading the articles in {seeds}/")
+    count = run_offline(seeds, sys.stdout, QuietHours(int(start), int(end)))
+    print(f"\n{count} forward-looking mention(s) found.")
+    return EXIT_OK
+
+
+def command_unavailable(args: argparse.Namespace) -> int:
+    print(f"newsbot {args.command}: not available in this build yet", file=sys.stderr)
+    return EXIT_UNAVAILABLE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    extract_cmd = commands.add_parser("extract", help="print the forward-looking events in a text")
+    extract_cmd.add_argument("file", nargs="?", help="article text file, or - for standard input")
+    extract_cmd.add_argument("--published", help="publication date or datetime (ISO 8601)")
+    extract_cmd.add_argument("--tz", help="the article's IANA time zone, e.g. Europe/Paris")
+    extract_cmd.add_argument(
+        "--jsonl", metavar="IN.jsonl", help='lines of {"id", "text", "published"[, "tz"]}'
+    )
+    extract_cmd.set_defaults(handler=command_extract)
+
+    run_cmd = commands.add_parser("run", help="run the bot (offline on the seeds without Slack)")
+    run_cmd.add_argument("--seeds", help="folder of seed articles (default: seeds/)")
+    run_cmd.set_defaults(handler=command_run)
+
+    for name in ("serve", "worker"):
+        commands.add_parser(name, help=f"the {name} process").set_defaults(
+            handler=command_unavailable
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except BadInput as error:
+        print(f"newsbot: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ModelMissing as error:
+        print(f"newsbot: error: {error}", file=sys.stderr)
+        return EXIT_MODEL_MISSING
+    except BrokenPipeError:
+        # The reader went away (`newsbot run | head`): nothing left to say to it.
+        sys.stderr.close()
+        return EXIT_OK
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Settings read once from the environment (and a `.env` file, when present)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the processes read from the environment. Secrets never appear in repr."""
+
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    redis_url: str | None = None
+    default_zone: str = "UTC"
+    quiet_hours: str = "20-8"
+    seeds_dir: Path = Path("seeds")
+    log_level: str = "INFO"
+
+    @property
+    def offline(self) -> bool:
+        """No Slack credentials: run on the seeds and print instead of posting."""
+        return not (self.slack_bot_token and self.slack_signing_secret)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+        merged = _read_dotenv(dotenv or Path(".env"))
+        merged.update(os.environ if env is None else env)
+        return cls(
+            slack_bot_token=merged.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=merged.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=merged.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=merged.get("SLACK_API_URL") or cls.slack_api_url,
+            redis_url=merged.get("REDIS_URL") or None,
+            default_zone=merged.get("NEWSBOT_DEFAULT_TZ") or cls.default_zone,
+            quiet_hours=merged.get("NEWSBOT_QUIET_HOURS") or cls.quiet_hours,
+            seeds_dir=Path(merged.get("NEWSBOT_SEEDS_DIR") or cls.seeds_dir),
+            log_level=merged.get("LOG_LEVEL") or cls.log_level,
+        )
