@@ -49,14 +49,23 @@ for _kind, _words in (
 
 _FUTURE_FRAME = frozenset(
     "expect schedule set slate due plan poise aim intend hope want seek prepare propose "
-    "go likely bound about ready await".split()
+    "go likely bound about ready await forecast predict project anticipate warn".split()
+)
+# "was moved to Aug. 29", "extended the deadline until Friday": the new date lies ahead.
+_RESCHEDULE = frozenset(
+    "move postpone delay push reschedule adjourn defer extend bring put".split()
+)
+# "failed to produce a deal Thursday": the infinitive happened when its head did.
+_PAST_INFINITIVE_HEADS = frozenset(
+    "fail manage try begin continue start refuse decline seem appear attempt".split()
 )
 _HEDGES = frozenset("may might could can should possibly perhaps potentially likely".split())
 _CANCELLED = frozenset("cancel scrap abandon shelve scrub postpone".split())
 _REPORTED_PAST = re.compile(
-    r"\b(?:said|told|announced|reported|added|wrote|confirmed|denied|stated|tweeted|posted|"
-    r"declared|testified|ruled|voted|met|signed|launched|released|filed|closed|ended|"
-    r"rose|fell|hosted|held|agreed|approved)(?:\s+\w+){0,2}?\s+(?:on\s+)?$",
+    r"\b(?:said|says|told\s+\w+|announced|reported|added|wrote|confirmed|stated|tweeted|"
+    r"posted|declared|testified|warned|urged|noted|insisted|argued|explained|acknowledged|"
+    r"cautioned|revealed|disclosed|indicated|signall?ed|conceded|admitted|suggested)"
+    r"\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
 @dataclass(frozen=True)
@@ -204,12 +213,20 @@ def _own_tense(verb: Any) -> str | None:
         return "future"
     if "had" in auxes:
         return "past"
-    if verb.lemma_ in _FUTURE_FRAME and verb.tag_ in ("VBN", "JJ", "VBZ", "VBP", "VBD"):
+    if verb.lemma_ in _FUTURE_FRAME and verb.tag_ in ("VBN", "JJ", "VBZ", "VBP", "VBD", "VBG"):
         return "future"  # "is expected", "has been scheduled", "planned", "is due"
+    if verb.lemma_ == "be" and verb.tag_ == "VBD" and verb.dep_ == "ccomp":
+        if verb.head.lemma_ in _REPORTING:
+            return "present"  # "said the likely date was July 3": tense shifted back by "said"
     if any(a in _PAST_AUX for a in auxes) or verb.tag_ == "VBD":
         return "past"
-    if verb.tag_ == "VBN" and not auxes:
-        return "past"  # "a plan published in May", or a past verb the tagger read as VBN
+    if verb.tag_ == "VBN" and not auxes and verb.dep_ in ("ROOT", "acl", "relcl", "amod"):
+        # "a plan published in May", or a past verb the tagger read as a participle.
+        return "past"
+    if verb.tag_ == "VB" and "to" in auxes:
+        if verb.head.lemma_ in _PAST_INFINITIVE_HEADS and verb.head.tag_ == "VBD":
+            return "past"
+        return "future"  # "ordered them to file within two weeks": ahead of the order
     if verb.tag_ == "MD":
         return "future"
     if verb.tag_ in ("VBZ", "VBP"):
@@ -239,6 +256,32 @@ def _tense(verb: Any | None, depth: int = 0) -> str:
 
 
 _INTENT = frozenset("want need have agree plan promise vow pledge threaten decide".split())
+
+
+def _rescheduled_to(tokens: list[Any]) -> bool:
+    if not tokens:
+        return False
+    prep = tokens[0] if tokens[0].dep_ == "prep" else tokens[0].head
+    return (
+        prep.lower_ in ("to", "until", "till", "for")
+        and prep.head.lemma_ in _RESCHEDULE
+    )
+
+
+def _rescheduled_from(tokens: list[Any]) -> bool:
+    if not tokens:
+        return False
+    prep = tokens[0] if tokens[0].dep_ == "prep" else tokens[0].head
+    return prep.lower_ == "from" and prep.head.lemma_ in _RESCHEDULE
+
+
+def _runs_through(mention: TimeMention) -> bool:
+    """'funded through March 14': the state lasts until a date ahead."""
+    return re.match(r"(?:through|until|till)\b", mention.text, re.IGNORECASE) is not None
+
+
+def _had(verb: Any | None) -> bool:
+    return verb is not None and any(c.lower_ == "had" for c in verb.children)
 
 
 def _is_conditional(verb: Any | None, mention: TimeMention, sentence: str) -> bool:
@@ -371,10 +414,16 @@ def _analyse(
         window = reading.future
         if mention.rule == "in_count" and verb is not None and _own_tense(verb) == "past":
             window = None  # "the second failed attempt in two years" looks back
+    elif _rescheduled_to(tokens) or _runs_through(mention) or (
+        reading.deadline and tense == "past" and not _had(verb)
+    ):
+        window = reading.future  # "moved to Aug. 29"; "ordered visitors off the island by Sunday"
     elif tense == "past":
         window = None
     else:
         window = reading.future
+    if _rescheduled_from(tokens):
+        window = None  # "postponed from April": the old date is no longer the event
     if window is None or window.latest < moment.date() or _is_cancelled(verb):
         return None
     conditional = _is_conditional(verb, mention, doc.text)

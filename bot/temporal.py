@@ -180,7 +180,7 @@ def _grammar(*, lenient: bool) -> Grammar:
     weekday = rf"(?-i:{full_days})\b"
     month = rf"(?-i:(?:{full_months})\b|(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.)"
     # "Good Friday Agreement", "Easter Rising", "Black Friday" the company: names, not dates.
-    holiday_names = rf"(?-i:(?:{holidays})\b)(?!\s+(?-i:Agreement|Accord|Rising|Island|Group))"
+    holiday_names = rf"(?-i:(?:{holidays})\b)(?!\s+(?-i:Agreement|Accord|Rising|Island|Group)|\s+(?:recess|break|holidays|season|party|tree|market|card|shopping|sales))"
     return Grammar(weekday, month, holiday_names, lenient=False)
 
 
@@ -762,7 +762,7 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
         (
             "weekday",
             r"\b(?:(?P<mod>this\s+coming|this\s+past|next|this|last|past|previous|coming|"
-            r"later\s+on|later)\s+)?(?:on\s+)?(?P<wd>" + g.weekday + r")"
+            r"later\s+on|later|early|late)\s+)?(?:on\s+)?(?P<wd>" + g.weekday + r")"
             + part_of_day
             + r"(?:\s+(?P<week>of\s+(?:next|this|last)\s+week|after\s+next|from\s+last\s+week"
             + (r"|next\s+week|last\s+week" if lenient else "")
@@ -791,7 +791,7 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
             "ordinal_day",
             r"\b(?:on\s+)?the\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)\b"
             r"(?:\s+of\s+(?P<rel>this|next|the\s+(?:next|current|coming))\s+month)?"
-            + ("" if lenient else r"(?!\s+(?:of\s+)?[A-Za-z])"),
+            + ("" if lenient else _ORDINAL_NOT_A_DATE),
             _ordinal_day,
         ),
         (
@@ -984,6 +984,12 @@ _POINT_RULES = frozenset(
 )
 
 
+_ORDINAL_NOT_A_DATE = (
+    r"(?![-–]|\s+(?-i:[A-Z])|\s+(?:of\s+[A-Za-z]|century|centuries|anniversary|time|times|round|"
+    r"floor|amendment|place|day|year|edition|birthday|straight|consecutive|annual|minute|hole|"
+    r"inning|seed|district|grade|street|avenue|overall|largest|biggest|week|month|season|"
+    r"game|match|meeting|session|term|generation|percentile|position|attempt|\w+est\b))"
+)
 _CAPITALISED_AFTER = re.compile(r"\s+(?-i:([A-Z][a-z]+))")
 _HABITUAL_BEFORE = re.compile(r"\b(?:every|each)\s+$", re.IGNORECASE)
 _THE_NAME_BEFORE = re.compile(r"(?-i:\bthe\s+[A-Z][a-z]+\s+)$")
@@ -1060,7 +1066,13 @@ def _combine_pair(text: str, left: TimeMention, right: TimeMention) -> TimeMenti
             hedged=lr.hedged or rr.hedged,
         )
         return _merge(text, left, right, reading, "union")
-    if _RANGE_JOIN.match(gap) and left.rule in _POINT_RULES and right.rule in _POINT_RULES:
+    dash = gap.strip() in ("-", "–", "—")
+    if (
+        _RANGE_JOIN.match(gap)
+        and left.rule in _POINT_RULES
+        and right.rule in _POINT_RULES
+        and not (dash and left.rule != right.rule)  # "Monday — Labor Day" is apposition
+    ):
         future_right = rr.future
         if (
             left.rule == right.rule == "weekday"
