@@ -153,7 +153,7 @@ def peak_rss_mb() -> float:
 
 def measure_extract(articles: Sequence[BenchArticle]) -> dict[str, Any]:
     # Imported here so that the pipeline side never loads the extractor, nor the parent either.
-    from bot.extraction import extract  # noqa: PLC0415 - see the comment above
+    from bot.extraction import extract
 
     # The first call loads the model; it stays outside the timing. No separate load_pipeline()
     # call here: the extractor may load a slimmer pipeline, and a second model would inflate
@@ -185,7 +185,7 @@ def measure_extract(articles: Sequence[BenchArticle]) -> dict[str, Any]:
 
 
 def measure_pipeline(articles: Sequence[BenchArticle]) -> dict[str, Any]:
-    from bot.nlp import load_pipeline  # noqa: PLC0415 - only this side may load the pipeline
+    from bot.nlp import load_pipeline
 
     nlp = load_pipeline()
     nlp(articles[0].text)

@@ -326,7 +326,7 @@ def print_failures(tally: ParserTally) -> None:
 def load_resolve_function() -> ResolveFunction:
     # Imported late: --help works without the project API, and an import error is reported
     # as this script's JSON error line instead of a bare traceback.
-    from bot.temporal import resolve_expression  # noqa: PLC0415 - see the comment above
+    from bot.temporal import resolve_expression
 
     return resolve_expression
 

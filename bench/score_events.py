@@ -579,7 +579,7 @@ def build_report(scores: Sequence[PassageScore], sources: list[str], quick: bool
 def load_extract_function() -> ExtractFunction:
     # Imported late: --help works without the project API, and an import error is reported
     # as this script's JSON error line instead of a bare traceback.
-    from bot.extraction import extract  # noqa: PLC0415 - see the comment above
+    from bot.extraction import extract
 
     return extract
 

@@ -52,7 +52,9 @@ def read_input(path: str) -> str:
         if not file.is_file():
             raise BadInput(f"{path}: no such file")
         if file.stat().st_size > MAX_FILE_BYTES:
-            raise BadInput(f"{path} is {file.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+            raise BadInput(
+                f"{path} is {file.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
         raw = file.read_bytes()
         source = path
     if len(raw) > MAX_FILE_BYTES:

@@ -27,7 +27,7 @@ DEFAULT_ZONE = "UTC"
 
 # Lemmas that name what will happen, by kind. Checked nearest-first around the time phrase.
 KIND_WORDS: dict[str, EventKind] = {}
-for _kind, _words in (
+for _word_kind, _words in (
     ("meeting", "meet meeting talk talks summit conference session negotiation negotiate "
      "gathering convene consultation visit sit-down forum roundtable huddle"),
     ("vote", "vote ballot referendum election poll elect caucus primary runoff plebiscite"),
@@ -45,22 +45,22 @@ for _kind, _words in (
      "ceremony festival inauguration auction"),
 ):  # fmt: skip
     for _word in _words.split():
-        KIND_WORDS[_word] = _kind  # type: ignore[assignment]
+        KIND_WORDS[_word] = _word_kind  # type: ignore[assignment]
 
 _FUTURE_FRAME = frozenset(
-    "expect schedule set slate due plan poise aim intend hope want seek prepare propose "
-    "go likely bound about ready await forecast predict project anticipate warn".split()
+    ["expect", "schedule", "set", "slate", "due", "plan", "poise", "aim", "intend", "hope", "want", "seek", "prepare", "propose", "go", "likely", "bound", "about", "ready", "await", "forecast", "predict", "project", "anticipate", "warn"]
 )
 # "was moved to Aug. 29", "extended the deadline until Friday": the new date lies ahead.
 _RESCHEDULE = frozenset(
-    "move postpone delay push reschedule adjourn defer extend bring put".split()
+    ["move", "postpone", "delay", "push", "reschedule", "adjourn", "defer", "extend", "bring", "put"]
 )
 # "failed to produce a deal Thursday": the infinitive happened when its head did.
 _PAST_INFINITIVE_HEADS = frozenset(
-    "fail manage try begin continue start refuse decline seem appear attempt".split()
+    ["fail", "manage", "try", "begin", "continue", "start", "refuse", "decline", "seem", "appear", "attempt"]
 )
-_HEDGES = frozenset("may might could can should possibly perhaps potentially likely".split())
-_CANCELLED = frozenset("cancel scrap abandon shelve scrub postpone".split())
+_HEDGES = frozenset(["may", "might", "could", "can", "should", "possibly", "perhaps", "potentially", "likely"])
+_CANCELLED = frozenset(["cancel", "scrap", "abandon", "shelve", "scrub", "axe", "postpone"])
+_SUPERSEDED = frozenset(["originally", "initially", "previously", "formerly", "once"])
 _REPORTED_PAST = re.compile(
     r"\b(?:said|says|told\s+\w+|announced|reported|added|wrote|confirmed|stated|tweeted|"
     r"posted|declared|testified|warned|urged|noted|insisted|argued|explained|acknowledged|"
@@ -68,6 +68,8 @@ _REPORTED_PAST = re.compile(
     r"\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
+
+
 @dataclass(frozen=True)
 class _Candidate:
     mention: TimeMention
@@ -135,10 +137,7 @@ def extract(text: str, published: date | datetime, tz: str | None = None) -> lis
         if event is not None and candidate.mention.rule == "clock" and events:
             # "at 3:30 p.m. local time" alone: the day is the one the text just named.
             earlier = events[-1]
-            if (
-                candidate.sentence_index - sentence_of_event[-1] <= 1
-                and earlier.window.days == 1
-            ):
+            if candidate.sentence_index - sentence_of_event[-1] <= 1 and earlier.window.days == 1:
                 event = replace(event, window=earlier.window)
         if event is not None:
             events.append(event)
@@ -215,9 +214,13 @@ def _own_tense(verb: Any) -> str | None:
         return "past"
     if verb.lemma_ in _FUTURE_FRAME and verb.tag_ in ("VBN", "JJ", "VBZ", "VBP", "VBD", "VBG"):
         return "future"  # "is expected", "has been scheduled", "planned", "is due"
-    if verb.lemma_ == "be" and verb.tag_ == "VBD" and verb.dep_ == "ccomp":
-        if verb.head.lemma_ in _REPORTING:
-            return "present"  # "said the likely date was July 3": tense shifted back by "said"
+    if (
+        verb.lemma_ == "be"
+        and verb.tag_ == "VBD"
+        and verb.dep_ == "ccomp"
+        and verb.head.lemma_ in _REPORTING
+    ):
+        return "present"  # "said the likely date was July 3": tense shifted back by "said"
     if any(a in _PAST_AUX for a in auxes) or verb.tag_ == "VBD":
         return "past"
     if verb.tag_ == "VBN" and not auxes and verb.dep_ in ("ROOT", "acl", "relcl", "amod"):
@@ -255,17 +258,14 @@ def _tense(verb: Any | None, depth: int = 0) -> str:
     return _tense(head, depth + 1)
 
 
-_INTENT = frozenset("want need have agree plan promise vow pledge threaten decide".split())
+_INTENT = frozenset(["want", "need", "have", "agree", "plan", "promise", "vow", "pledge", "threaten", "decide"])
 
 
 def _rescheduled_to(tokens: list[Any]) -> bool:
     if not tokens:
         return False
     prep = tokens[0] if tokens[0].dep_ == "prep" else tokens[0].head
-    return (
-        prep.lower_ in ("to", "until", "till", "for")
-        and prep.head.lemma_ in _RESCHEDULE
-    )
+    return prep.lower_ in ("to", "until", "till", "for") and prep.head.lemma_ in _RESCHEDULE
 
 
 def _rescheduled_from(tokens: list[Any]) -> bool:
@@ -306,12 +306,16 @@ def _is_conditional(verb: Any | None, mention: TimeMention, sentence: str) -> bo
     return False
 
 
-def _is_cancelled(verb: Any | None) -> bool:
-    if verb is None:
+def _is_cancelled(tokens: list[Any], verb: Any | None) -> bool:
+    """The plan was called off, or the date was the original one before a change."""
+    if not tokens:
         return False
-    if verb.lemma_ in ("cancel", "scrap", "abandon", "shelve", "scrub", "call"):
-        return verb.lemma_ != "call" or any(c.lower_ == "off" for c in verb.children)
-    return False
+    for node in tokens[0].ancestors:
+        if node.lemma_ in _CANCELLED and node.lemma_ != "postpone":
+            return True
+        if node.lemma_ == "call" and any(c.lower_ == "off" for c in node.children):
+            return True
+    return verb is not None and any(c.lower_ in _SUPERSEDED for c in verb.children)
 
 
 def _kind(
@@ -325,7 +329,9 @@ def _kind(
     for node in (head, verb):
         if node is not None:
             related.append(node)
-            related.extend(c for c in node.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr"))
+            related.extend(
+                c for c in node.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr")
+            )
     for token in related:
         kind = _kind_of(token)
         if kind is not None:
@@ -354,7 +360,7 @@ def _kind_of(token: Any) -> EventKind | None:
     return KIND_WORDS.get(token.lemma_.lower()) or KIND_WORDS.get(token.lower_)
 
 
-_REPORTING = frozenset("say tell add announce report write state confirm note insist warn".split())
+_REPORTING = frozenset(["say", "tell", "add", "announce", "report", "write", "state", "confirm", "note", "insist", "warn"])
 
 
 def _clause_head(verb: Any) -> Any:
@@ -375,9 +381,7 @@ def _what(doc: Any, verb: Any | None, start: int, end: int) -> str:
         words = list(doc)
     else:
         words = list(_clause_head(verb).subtree)
-    kept = "".join(
-        t.text_with_ws for t in words if not (t.idx < end and t.idx + len(t) > start)
-    )
+    kept = "".join(t.text_with_ws for t in words if not (t.idx < end and t.idx + len(t) > start))
     line = re.sub(r"\s+", " ", kept).strip(" ,;:-—.\"“”'")
     line = re.sub(r"^(?:that|and|but)\s+", "", line, flags=re.IGNORECASE)
     if len(line) > 110:
@@ -414,8 +418,10 @@ def _analyse(
         window = reading.future
         if mention.rule == "in_count" and verb is not None and _own_tense(verb) == "past":
             window = None  # "the second failed attempt in two years" looks back
-    elif _rescheduled_to(tokens) or _runs_through(mention) or (
-        reading.deadline and tense == "past" and not _had(verb)
+    elif (
+        _rescheduled_to(tokens)
+        or _runs_through(mention)
+        or (reading.deadline and tense == "past" and not _had(verb))
     ):
         window = reading.future  # "moved to Aug. 29"; "ordered visitors off the island by Sunday"
     elif tense == "past":
@@ -424,7 +430,7 @@ def _analyse(
         window = reading.future
     if _rescheduled_from(tokens):
         window = None  # "postponed from April": the old date is no longer the event
-    if window is None or window.latest < moment.date() or _is_cancelled(verb):
+    if window is None or window.latest < moment.date() or _is_cancelled(tokens, verb):
         return None
     conditional = _is_conditional(verb, mention, doc.text)
     kind = _kind(tokens, verb, doc, mention, previous)

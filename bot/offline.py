@@ -94,7 +94,9 @@ def run_offline(seeds_dir: Path, out: TextIO, quiet: QuietHours) -> int:
         for index, event in enumerate(events):
             flags = " conditional" if event.conditional else ""
             refines = f" (narrows #{event.refines + 1})" if event.refines is not None else ""
-            clock = f" at {event.clock_time:%H:%M} {event.clock_zone or ''}" if event.clock_time else ""
+            clock = (
+                f" at {event.clock_time:%H:%M} {event.clock_zone or ''}" if event.clock_time else ""
+            )
             print(f"   #{index + 1} {event.kind:<8} {event.earliest}..{event.latest}{clock}"
                   f"  “{event.trigger}”{flags}{refines}", file=out)  # fmt: skip
             print(f"      {event.what}", file=out)

@@ -10,10 +10,7 @@ import re
 
 # Words that end in a period without ending the sentence.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr gen sen rep gov lt col sgt st jr sr inc corp co ltd no vs etc prof rev ft mt "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u a.m p.m d.c n.y l.a "
-    "calif fla mass wash pa ill tex ariz colo conn del ga ky la md mich minn mo nev okla ore "
-    "tenn va wis wyo adm capt cmdr maj pres supt dept univ assn bros est approx".split()
+    ["mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "st", "jr", "sr", "inc", "corp", "co", "ltd", "no", "vs", "etc", "prof", "rev", "ft", "mt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "d.c", "n.y", "l.a", "calif", "fla", "mass", "wash", "pa", "ill", "tex", "ariz", "colo", "conn", "del", "ga", "ky", "la", "md", "mich", "minn", "mo", "nev", "okla", "ore", "tenn", "va", "wis", "wyo", "adm", "capt", "cmdr", "maj", "pres", "supt", "dept", "univ", "assn", "bros", "est", "approx"]
 )
 _BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])|\n\s*""")
 

@@ -294,8 +294,8 @@ def _month_day(match: re.Match[str], anchor: Anchor) -> Reading | None:
 
 def _numeric_date(match: re.Match[str], anchor: Anchor) -> Reading | None:
     if match.group("iso"):
-        year, month, dom = (int(part) for part in match.group("iso").split("-"))
-        return _dated(month, dom, None, year, anchor)
+        iso_year, iso_month, iso_day = (int(part) for part in match.group("iso").split("-"))
+        return _dated(iso_month, iso_day, None, iso_year, anchor)
     year_text = match.group("y")
     if year_text is None and not anchor.lenient:
         return None  # "9/11" in prose is a name, not a date
@@ -382,12 +382,7 @@ def _year_only(match: re.Match[str], anchor: Anchor) -> Reading | None:
     return Reading(None if pre == "since" else window, window)
 
 
-def _quarter(match: re.Match[str], anchor: Anchor) -> Reading | None:
-    quarter = ORDINALS.get((match.group("q") or "").lower()) or int(match.group("q2") or 0)
-    if not quarter:
-        return None
-    year = _year_of(match.group("year") or match.group("year2"))
-    rel = _norm(match.group("rel"))
+def _quarter(quarter: int, year: int | None, rel: str, anchor: Anchor) -> Reading | None:
     day = anchor.day
     if rel == "next":
         year = day.year + 1
@@ -407,15 +402,12 @@ def _quarter(match: re.Match[str], anchor: Anchor) -> Reading | None:
     return Reading(future, past)
 
 
-def _half_year(match: re.Match[str], anchor: Anchor) -> Reading | None:
-    half = 1 if _norm(match.group("half")) in ("first", "h1", "1") else 2
-    year = _year_of(match.group("year"))
-    rel = _norm(match.group("rel"))
+def _half_year(first_half: bool, year: int | None, rel: str, anchor: Anchor) -> Reading | None:
     if year is None:
         year = anchor.day.year + (1 if rel == "next" else -1 if rel == "last" else 0)
     window = (
         DateWindow(date(year, 1, 1), date(year, 6, 30))
-        if half == 1
+        if first_half
         else DateWindow(date(year, 7, 1), date(year, 12, 31))
     )
     return Reading(window, window)
@@ -447,7 +439,9 @@ def _season(match: re.Match[str], anchor: Anchor) -> Reading | None:
         following = upcoming if upcoming.earliest > day else season_window(current_year + 1, season)
         return Reading(following, None)
     if mod == "last":
-        return Reading(None, previous if previous.latest < day else season_window(current_year - 1, season))
+        return Reading(
+            None, previous if previous.latest < day else season_window(current_year - 1, season)
+        )
     if mod.startswith("later"):
         return Reading(upcoming, None)
     return Reading(upcoming, previous)
@@ -544,7 +538,9 @@ def _in_the_week(match: re.Match[str], anchor: Anchor) -> Reading | None:
     if day.weekday() >= 5:
         nxt = week_window(day, 1)
         return Reading(DateWindow(nxt.earliest + timedelta(days=3), nxt.latest), None)
-    return Reading(_window(max(day + timedelta(days=1), this.earliest + timedelta(days=3)), this.latest), None)
+    return Reading(
+        _window(max(day + timedelta(days=1), this.earliest + timedelta(days=3)), this.latest), None
+    )
 
 
 def _month_phrase(match: re.Match[str], anchor: Anchor) -> Reading | None:
@@ -592,7 +588,11 @@ def _year_phrase(match: re.Match[str], anchor: Anchor) -> Reading | None:
     day = anchor.day
     y = day.year
     this = DateWindow(date(y, 1, 1), date(y, 12, 31))
-    december = DateWindow(max(date(y, 12, 1), day), date(y, 12, 31)) if day.month == 12 else DateWindow(date(y, 12, 1), date(y, 12, 31))
+    december = (
+        DateWindow(max(date(y, 12, 1), day), date(y, 12, 31))
+        if day.month == 12
+        else DateWindow(date(y, 12, 1), date(y, 12, 31))
+    )
     table: dict[str, tuple[DateWindow | None, DateWindow | None]] = {
         "this": (_window(day, this.latest), DateWindow(this.earliest, day)),
         "current": (_window(day, this.latest), DateWindow(this.earliest, day)),
@@ -699,7 +699,9 @@ def _next_count(match: re.Match[str], anchor: Anchor) -> Reading | None:
         first_y, first_m = add_months(day.year, day.month, 1)
         last_y, last_m = add_months(day.year, day.month, count)
         return Reading(DateWindow(date(first_y, first_m, 1), month_end(last_y, last_m)), None)
-    return Reading(DateWindow(day + timedelta(days=1), _unit_delta(anchor.moment, count, unit)), None)
+    return Reading(
+        DateWindow(day + timedelta(days=1), _unit_delta(anchor.moment, count, unit)), None
+    )
 
 
 def _ultimatum(match: re.Match[str], anchor: Anchor) -> Reading | None:
@@ -762,7 +764,9 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
         (
             "weekday",
             r"\b(?:(?P<mod>this\s+coming|this\s+past|next|this|last|past|previous|coming|"
-            r"later\s+on|later|early|late)\s+)?(?:on\s+)?(?P<wd>" + g.weekday + r")"
+            r"later\s+on|later|early|late)\s+)?(?:on\s+)?(?P<wd>"
+            + g.weekday
+            + r")"
             + part_of_day
             + r"(?:\s+(?P<week>of\s+(?:next|this|last)\s+week|after\s+next|from\s+last\s+week"
             + (r"|next\s+week|last\s+week" if lenient else "")
@@ -771,14 +775,30 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
         ),
         (
             "month_day",
-            r"\b(?:" + g.weekday + r",?\s+)?(?P<month>" + g.month + r")\s+(?:the\s+)?"
-            + day + day2 + r"(?:,?\s+" + year + r")?",
+            r"\b(?:"
+            + g.weekday
+            + r",?\s+)?(?P<month>"
+            + g.month
+            + r")\s+(?:the\s+)?"
+            + day
+            + day2
+            + r"(?:,?\s+"
+            + year
+            + r")?",
             _month_day,
         ),
         (
             "day_month",
-            r"\b(?:" + g.weekday + r",?\s+)?(?:the\s+)?" + day + day2
-            + r"\s+(?:of\s+)?(?P<month>" + g.month + r")(?:,?\s+" + year + r")?",
+            r"\b(?:"
+            + g.weekday
+            + r",?\s+)?(?:the\s+)?"
+            + day
+            + day2
+            + r"\s+(?:of\s+)?(?P<month>"
+            + g.month
+            + r")(?:,?\s+"
+            + year
+            + r")?",
             _month_day,
         ),
         (
@@ -806,14 +826,17 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
         (
             "year",
             r"\b(?:(?P<pre>in|by|until|till|before|during|through|since|from|early|late|mid|"
-            r"the\s+end\s+of|end\s+of)[\s-]+)" + ("?" if lenient else "") + year
+            r"the\s+end\s+of|end\s+of)[\s-]+)"
+            + ("?" if lenient else "")
+            + year
             + r"(?![-/]\d|\s*(?:%|percent|million|billion|people|votes|[-–]))",
             _year_only,
         ),
         (
             "quarter",
             r"\b(?:(?:the\s+)?(?P<q>first|second|third|fourth|final|last|1st|2nd|3rd|4th)"
-            r"[\s-]+(?:quarter|qtr)(?:\s+of\s+(?:(?P<rel>this|next|last|the)\s+year|" + year
+            r"[\s-]+(?:quarter|qtr)(?:\s+of\s+(?:(?P<rel>this|next|last|the)\s+year|"
+            + year
             + r"))?(?:\s+(?P<year2>(?:19|20)\d\d))?"
             r"|\bQ(?P<q2>[1-4])(?:\s+(?P<year3>(?:19|20)\d\d))?)\b",
             _quarter_adapter,
@@ -898,12 +921,15 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
         ),
         (
             "ago",
-            r"\b(?P<n>" + num + r")\s+(?P<unit>minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b",
+            r"\b(?P<n>"
+            + num
+            + r")\s+(?P<unit>minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b",
             _ago_count,
         ),
         (
             "next_count",
-            r"\b(?:the\s+)?(?P<dir>next|coming|upcoming|last|past|previous)\s+(?P<n>" + num
+            r"\b(?:the\s+)?(?P<dir>next|coming|upcoming|last|past|previous)\s+(?P<n>"
+            + num
             + r")\s+(?P<unit>hours?|days?|weeks?|months?)\b",
             _next_count,
         ),
@@ -922,34 +948,26 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
         ),
     ]
     flags = re.IGNORECASE
-    return tuple(Rule(name, re.compile(pattern, flags), handler) for name, pattern, handler in specs)
+    return tuple(
+        Rule(name, re.compile(pattern, flags), handler) for name, pattern, handler in specs
+    )
 
 
 def _quarter_adapter(match: re.Match[str], anchor: Anchor) -> Reading | None:
-    if not anchor.lenient and re.match(r"-(?:quarter|qtr)\b", match.string[match.end("q") :] if match.group("q") else ""):
+    ordinal = match.group("q")
+    if not anchor.lenient and ordinal and match.string[match.end("q")] == "-":
         return None  # "third-quarter results": a reporting period, not a date ahead
-    year = match.group("year") or match.group("year2") or match.group("year3")
-    quarter = ORDINALS.get((match.group("q") or "").lower()) or int(match.group("q2") or 0)
-    rel = _norm(match.group("rel"))
-    shim = {"q": None, "q2": str(quarter), "year": year, "year2": None, "rel": rel}
-    return _quarter(_Groups(shim), anchor)
+    quarter = ORDINALS.get((ordinal or "").lower()) or int(match.group("q2") or 0)
+    if not quarter:
+        return None
+    year = _year_of(match.group("year") or match.group("year2") or match.group("year3"))
+    return _quarter(quarter, year, _norm(match.group("rel")), anchor)
 
 
 def _half_adapter(match: re.Match[str], anchor: Anchor) -> Reading | None:
     half = match.group("half") or (match.group("h") or "")[-1:]
-    shim = {"half": "first" if half in ("first", "1") else "second",
-            "year": match.group("year"), "rel": match.group("rel")}  # fmt: skip
-    return _half_year(_Groups(shim), anchor)
-
-
-class _Groups:
-    """A match-like view over precomputed groups, for handlers shared by several patterns."""
-
-    def __init__(self, groups: dict[str, str | None]) -> None:
-        self._groups = groups
-
-    def group(self, name: str) -> str | None:
-        return self._groups.get(name)
+    first = half.lower() in ("first", "1")
+    return _half_year(first, _year_of(match.group("year")), _norm(match.group("rel")), anchor)
 
 
 _DURATION_CONTEXT = re.compile(
@@ -994,8 +1012,7 @@ _CAPITALISED_AFTER = re.compile(r"\s+(?-i:([A-Z][a-z]+))")
 _HABITUAL_BEFORE = re.compile(r"\b(?:every|each)\s+$", re.IGNORECASE)
 _THE_NAME_BEFORE = re.compile(r"(?-i:\bthe\s+[A-Z][a-z]+\s+)$")
 _DATE_WORDS = frozenset(
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Morning Afternoon Evening Night".split()
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Morning", "Afternoon", "Evening", "Night"]
 )
 
 
@@ -1005,7 +1022,9 @@ def _weekday_is_a_name(text: str, start: int, end: int) -> bool:
     if after is not None and after.group(1) not in _DATE_WORDS:
         return True
     before = text[max(0, start - 40) : start]
-    return _THE_NAME_BEFORE.search(before) is not None or _HABITUAL_BEFORE.search(before) is not None
+    return (
+        _THE_NAME_BEFORE.search(before) is not None or _HABITUAL_BEFORE.search(before) is not None
+    )
 
 
 def _scan(text: str, anchor: Anchor) -> list[TimeMention]:
@@ -1024,7 +1043,9 @@ def _scan(text: str, anchor: Anchor) -> list[TimeMention]:
             reading = rule.handler(match, anchor)
             if reading is None or (reading.future is None and reading.past is None):
                 continue
-            found.append(TimeMention(match.start(), match.end(), match.group(0), reading, rule.name))
+            found.append(
+                TimeMention(match.start(), match.end(), match.group(0), reading, rule.name)
+            )
     priority = {rule.name: index for index, rule in enumerate(_rules(lenient=anchor.lenient))}
     chosen: list[TimeMention] = []
     for mention in sorted(found, key=lambda m: (-(m.end - m.start), priority[m.rule], m.start)):
@@ -1087,7 +1108,9 @@ def _combine_pair(text: str, left: TimeMention, right: TimeMention) -> TimeMenti
         past = _span(lr.past, rr.past)
         if future is None and past is None:
             return None
-        return _merge(text, left, right, Reading(future, past, clock=lr.clock, zone=lr.zone), "range")
+        return _merge(
+            text, left, right, Reading(future, past, clock=lr.clock, zone=lr.zone), "range"
+        )
     return None
 
 
@@ -1098,7 +1121,14 @@ def _apply_modifier(text: str, mention: TimeMention, anchor: Anchor) -> TimeMent
     mod = _norm(match.group("mod"))
     reading = mention.reading
     day = anchor.day
-    if mod in ("by", "before", "no later than", "not later than", "on or before", "at the latest by"):
+    if mod in (
+        "by",
+        "before",
+        "no later than",
+        "not later than",
+        "on or before",
+        "at the latest by",
+    ):
         future = None
         if reading.future is not None and reading.future.latest >= day:
             future = DateWindow(min(day, reading.future.earliest), reading.future.latest)
@@ -1110,7 +1140,11 @@ def _apply_modifier(text: str, mention: TimeMention, anchor: Anchor) -> TimeMent
     elif mod == "between":
         return mention  # "between X and Y" is built by the range join; the word adds nothing
     return TimeMention(
-        match.start("mod"), mention.end, text[match.start("mod") : mention.end], reading, mention.rule
+        match.start("mod"),
+        mention.end,
+        text[match.start("mod") : mention.end],
+        reading,
+        mention.rule,
     )
 
 
