@@ -226,7 +226,7 @@ def _own_tense(verb: Any) -> str | None:
     if verb.tag_ == "VBN" and not auxes and verb.dep_ in ("ROOT", "acl", "relcl", "amod"):
         # "a plan published in May", or a past verb the tagger read as a participle.
         return "past"
-    if verb.tag_ == "VB" and "to" in auxes:
+    if verb.tag_ == "VB" and "to" in auxes and verb.head.pos_ == "VERB":
         if verb.head.lemma_ in _PAST_INFINITIVE_HEADS and verb.head.tag_ == "VBD":
             return "past"
         return "future"  # "ordered them to file within two weeks": ahead of the order
@@ -280,8 +280,14 @@ def _runs_through(mention: TimeMention) -> bool:
     return re.match(r"(?:through|until|till)\b", mention.text, re.IGNORECASE) is not None
 
 
-def _had(verb: Any | None) -> bool:
-    return verb is not None and any(c.lower_ == "had" for c in verb.children)
+_DIRECTIVE = frozenset(
+    ("order", "tell", "ask", "require", "give", "set", "urge", "direct", "instruct", "demand")
+)
+
+
+def _narrative_relative(mention: TimeMention) -> bool:
+    """Phrases counted from whatever the clause talks about, not from publication."""
+    return mention.rule == "in_count" or mention.text.lower().startswith("the following")
 
 
 def _is_conditional(verb: Any | None, mention: TimeMention, sentence: str) -> bool:
@@ -416,12 +422,17 @@ def _analyse(
     window: DateWindow | None
     if mention.direction == "future":
         window = reading.future
-        if mention.rule == "in_count" and verb is not None and _own_tense(verb) == "past":
-            window = None  # "the second failed attempt in two years" looks back
+        if _narrative_relative(mention) and verb is not None and _own_tense(verb) == "past":
+            window = None  # "in two years", "the following year": counted from a past event
     elif (
         _rescheduled_to(tokens)
-        or _runs_through(mention)
-        or (reading.deadline and tense == "past" and not _had(verb))
+        or (_runs_through(mention) and verb is not None and verb.tag_ != "VBD")
+        or (
+            reading.deadline
+            and tense == "past"
+            and verb is not None
+            and verb.lemma_ in _DIRECTIVE
+        )
     ):
         window = reading.future  # "moved to Aug. 29"; "ordered visitors off the island by Sunday"
     elif tense == "past":

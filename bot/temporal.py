@@ -982,6 +982,8 @@ def _in_count_guarded(match: re.Match[str], anchor: Anchor) -> Reading | None:
     before = match.string[max(0, match.start() - 40) : match.start()]
     if _DURATION_CONTEXT.search(before):
         return None
+    if not anchor.lenient and match.group("unit").lower().startswith("minute"):
+        return None  # "won in 59 minutes": news gives race times, not appointments, in minutes
     return _in_count(match, anchor)
 
 
