@@ -48,17 +48,68 @@ for _word_kind, _words in (
         KIND_WORDS[_word] = _word_kind  # type: ignore[assignment]
 
 _FUTURE_FRAME = frozenset(
-    ["expect", "schedule", "set", "slate", "due", "plan", "poise", "aim", "intend", "hope", "want", "seek", "prepare", "propose", "go", "likely", "bound", "about", "ready", "await", "forecast", "predict", "project", "anticipate", "warn"]
+    [
+        "expect",
+        "schedule",
+        "set",
+        "slate",
+        "due",
+        "plan",
+        "poise",
+        "aim",
+        "intend",
+        "hope",
+        "want",
+        "seek",
+        "prepare",
+        "propose",
+        "go",
+        "likely",
+        "bound",
+        "about",
+        "ready",
+        "await",
+        "forecast",
+        "predict",
+        "project",
+        "anticipate",
+        "warn",
+    ]
 )
 # "was moved to Aug. 29", "extended the deadline until Friday": the new date lies ahead.
 _RESCHEDULE = frozenset(
-    ["move", "postpone", "delay", "push", "reschedule", "adjourn", "defer", "extend", "bring", "put"]
+    [
+        "move",
+        "postpone",
+        "delay",
+        "push",
+        "reschedule",
+        "adjourn",
+        "defer",
+        "extend",
+        "bring",
+        "put",
+    ]
 )
 # "failed to produce a deal Thursday": the infinitive happened when its head did.
 _PAST_INFINITIVE_HEADS = frozenset(
-    ["fail", "manage", "try", "begin", "continue", "start", "refuse", "decline", "seem", "appear", "attempt"]
+    [
+        "fail",
+        "manage",
+        "try",
+        "begin",
+        "continue",
+        "start",
+        "refuse",
+        "decline",
+        "seem",
+        "appear",
+        "attempt",
+    ]
 )
-_HEDGES = frozenset(["may", "might", "could", "can", "should", "possibly", "perhaps", "potentially", "likely"])
+_HEDGES = frozenset(
+    ["may", "might", "could", "can", "should", "possibly", "perhaps", "potentially", "likely"]
+)
 _CANCELLED = frozenset(["cancel", "scrap", "abandon", "shelve", "scrub", "axe", "postpone"])
 _SUPERSEDED = frozenset(["originally", "initially", "previously", "formerly", "once"])
 _REPORTED_PAST = re.compile(
@@ -258,7 +309,9 @@ def _tense(verb: Any | None, depth: int = 0) -> str:
     return _tense(head, depth + 1)
 
 
-_INTENT = frozenset(["want", "need", "have", "agree", "plan", "promise", "vow", "pledge", "threaten", "decide"])
+_INTENT = frozenset(
+    ["want", "need", "have", "agree", "plan", "promise", "vow", "pledge", "threaten", "decide"]
+)
 
 
 def _rescheduled_to(tokens: list[Any]) -> bool:
@@ -366,7 +419,21 @@ def _kind_of(token: Any) -> EventKind | None:
     return KIND_WORDS.get(token.lemma_.lower()) or KIND_WORDS.get(token.lower_)
 
 
-_REPORTING = frozenset(["say", "tell", "add", "announce", "report", "write", "state", "confirm", "note", "insist", "warn"])
+_REPORTING = frozenset(
+    [
+        "say",
+        "tell",
+        "add",
+        "announce",
+        "report",
+        "write",
+        "state",
+        "confirm",
+        "note",
+        "insist",
+        "warn",
+    ]
+)
 
 
 def _clause_head(verb: Any) -> Any:
@@ -427,12 +494,7 @@ def _analyse(
     elif (
         _rescheduled_to(tokens)
         or (_runs_through(mention) and verb is not None and verb.tag_ != "VBD")
-        or (
-            reading.deadline
-            and tense == "past"
-            and verb is not None
-            and verb.lemma_ in _DIRECTIVE
-        )
+        or (reading.deadline and tense == "past" and verb is not None and verb.lemma_ in _DIRECTIVE)
     ):
         window = reading.future  # "moved to Aug. 29"; "ordered visitors off the island by Sunday"
     elif tense == "past":

@@ -947,6 +947,10 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
             _clock,
         ),
     ]
+    if lenient:
+        from bot.temporal_typed import typed_rules  # imported here: it imports this module
+
+        specs += typed_rules()
     flags = re.IGNORECASE
     return tuple(
         Rule(name, re.compile(pattern, flags), handler) for name, pattern, handler in specs
@@ -1014,7 +1018,31 @@ _CAPITALISED_AFTER = re.compile(r"\s+(?-i:([A-Z][a-z]+))")
 _HABITUAL_BEFORE = re.compile(r"\b(?:every|each)\s+$", re.IGNORECASE)
 _THE_NAME_BEFORE = re.compile(r"(?-i:\bthe\s+[A-Z][a-z]+\s+)$")
 _DATE_WORDS = frozenset(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Morning", "Afternoon", "Evening", "Night"]
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Morning",
+        "Afternoon",
+        "Evening",
+        "Night",
+    ]
 )
 
 
@@ -1027,6 +1055,16 @@ def _weekday_is_a_name(text: str, start: int, end: int) -> bool:
     return (
         _THE_NAME_BEFORE.search(before) is not None or _HABITUAL_BEFORE.search(before) is not None
     )
+
+
+def _typed_reading(
+    rule: str, match: re.Match[str], anchor: Anchor, reading: Reading | None
+) -> Reading | None:
+    """Lenient mode only: a typed expression may mean a phrase differently ("this week" is the
+    whole week); bot.temporal_typed decides."""
+    from bot.temporal_typed import typed_reading  # imported here: it imports this module
+
+    return typed_reading(rule, match, anchor, reading)
 
 
 def _scan(text: str, anchor: Anchor) -> list[TimeMention]:
@@ -1043,6 +1081,8 @@ def _scan(text: str, anchor: Anchor) -> list[TimeMention]:
             ):
                 continue
             reading = rule.handler(match, anchor)
+            if anchor.lenient:
+                reading = _typed_reading(rule.name, match, anchor, reading)
             if reading is None or (reading.future is None and reading.past is None):
                 continue
             found.append(
