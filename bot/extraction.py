@@ -162,21 +162,21 @@ def extract(text: str, published: date | datetime, tz: str | None = None) -> lis
     if not text.strip():
         return []
     moment = _anchor_moment(published, tz)
-    candidates = _candidates(text, moment)
+    sentences = split_sentences(text)
+    candidates = _candidates(text, moment, sentences)
     if not candidates:
         return []
-    sentences = split_sentences(text)
     needed = sorted({c.sentence_index for c in candidates})
     nlp = load_pipeline()
+    # Tense, kind and clause come from the parse; NER runs later, only where an event survived.
     docs = dict(
         zip(
             needed,
-            nlp.pipe(text[sentences[i][0] : sentences[i][1]] for i in needed),
+            nlp.pipe((text[sentences[i][0] : sentences[i][1]] for i in needed), disable=["ner"]),
             strict=True,
         )
     )
-    events: list[Event] = []
-    sentence_of_event: list[int] = []
+    found: list[_Found] = []
     for candidate in candidates:
         start, _ = sentences[candidate.sentence_index]
         previous = (
@@ -185,20 +185,53 @@ def extract(text: str, published: date | datetime, tz: str | None = None) -> lis
             else ""
         )
         event = _analyse(candidate.mention, docs[candidate.sentence_index], start, previous, moment)
-        if event is not None and candidate.mention.rule == "clock" and events:
+        if event is None:
+            continue
+        if candidate.mention.rule == "clock" and found:
             # "at 3:30 p.m. local time" alone: the day is the one the text just named.
-            earlier = events[-1]
-            if candidate.sentence_index - sentence_of_event[-1] <= 1 and earlier.window.days == 1:
-                event = replace(event, window=earlier.window)
-        if event is not None:
-            events.append(event)
-            sentence_of_event.append(candidate.sentence_index)
-    return _link_refinements(events, sentence_of_event)
+            earlier = found[-1]
+            near = candidate.sentence_index - earlier.candidate.sentence_index <= 1
+            if near and earlier.event.window.days == 1:
+                event = replace(event, window=earlier.event.window)
+        found.append(_Found(candidate, event))
+    named = _with_entities(found, docs, sentences, nlp)
+    return _link_refinements([f.event for f in named], [f.candidate.sentence_index for f in named])
 
 
-def _candidates(text: str, moment: datetime) -> list[_Candidate]:
+@dataclass(frozen=True)
+class _Found:
+    candidate: _Candidate
+    event: Event
+
+
+_NAME_LABELS = frozenset(("ORG", "PERSON", "FAC", "WORK_OF_ART", "PRODUCT"))
+
+
+def _with_entities(
+    found: list[_Found], docs: dict[int, Any], sentences: list[tuple[int, int]], nlp: Any
+) -> list[_Found]:
+    """Run NER on the sentences that kept an event; drop dates that NER reads as names."""
+    with_events = sorted({f.candidate.sentence_index for f in found})
+    for _ in nlp.get_pipe("ner").pipe(docs[i] for i in with_events):
+        pass  # the component annotates each Doc in place
+    kept: list[_Found] = []
+    for item in found:
+        index = item.candidate.sentence_index
+        doc = docs[index]
+        offset = sentences[index][0]
+        event = item.event
+        tokens = _tokens(doc, event.start - offset, event.end - offset)
+        rule = item.candidate.mention.rule
+        if rule in ("weekday", "holiday") and any(t.ent_type_ in _NAME_LABELS for t in tokens):
+            continue  # "Tuesday Morning" the retailer: a name that looks like a date
+        people, organisations, places = _entities(doc)
+        named = replace(event, people=people, organisations=organisations, places=places)
+        kept.append(_Found(item.candidate, named))
+    return kept
+
+
+def _candidates(text: str, moment: datetime, sentences: list[tuple[int, int]]) -> list[_Candidate]:
     """Time phrases that might point forward, with the sentence each sits in."""
-    sentences = split_sentences(text)
     today = moment.date()
     found: list[_Candidate] = []
     index = 0
@@ -479,10 +512,6 @@ def _analyse(
 ) -> Event | None:
     start, end = mention.start - offset, mention.end - offset
     tokens = _tokens(doc, start, end)
-    if any(t.ent_type_ in ("ORG", "PERSON", "FAC", "WORK_OF_ART", "PRODUCT") for t in tokens) and (
-        mention.rule in ("weekday", "holiday")
-    ):
-        return None  # a name that looks like a date
     verb = _governor(tokens)
     tense = _tense(verb)
     reading = mention.reading
@@ -509,7 +538,6 @@ def _analyse(
     kind = _kind(tokens, verb, doc, mention, previous)
     if reading.deadline and kind == "other":
         kind = "deadline"
-    people, organisations, places = _entities(doc)
     confidence = 0.9 if not reading.vague else 0.7
     if tense == "unknown" and mention.direction is None:
         confidence -= 0.2
@@ -527,9 +555,6 @@ def _analyse(
         confidence=max(confidence, 0.1),
         clock_time=reading.clock,
         clock_zone=reading.zone,
-        people=people,
-        organisations=organisations,
-        places=places,
     )
 
 
