@@ -29,14 +29,16 @@ DEFAULT_ZONE = "UTC"
 KIND_WORDS: dict[str, EventKind] = {}
 for _word_kind, _words in (
     ("meeting", "meet meeting talk talks summit conference session negotiation negotiate "
-     "gathering convene consultation visit sit-down forum roundtable huddle"),
+     "gathering convene consultation visit sit-down forum roundtable huddle brief briefing "
+     "videoconference conference dinner"),
     ("vote", "vote ballot referendum election poll elect caucus primary runoff plebiscite"),
     ("decision", "decide decision rule ruling verdict judgment judgement approve approval "
      "determine determination consider weigh announce announcement authorize certify choose "
      "settle sign endorse clear greenlight veto review"),
     ("hearing", "hearing sentencing sentence trial arraignment testify testimony arraign "
      "plead deposition inquest argument appear"),
-    ("launch", "launch release unveil debut rollout introduce ship premiere listing list ipo "
+    ("launch", "launch release unveil debut rollout introduce ship premiere listing list ipo publish "
+     "trading delivery deliveries store "
      "liftoff open opening unveiling go-live"),
     ("deadline", "deadline ultimatum expire expiry expiration due lapse cutoff submit file "
      "filing comply respond bid"),
@@ -410,32 +412,40 @@ def _is_cancelled(tokens: list[Any], verb: Any | None) -> bool:
     return verb is not None and any(c.lower_ in _SUPERSEDED for c in verb.children)
 
 
+_DEADLINE_CUE = re.compile(
+    r"\b(?:must|have\s+until|has\s+until|deadline|due|required\s+to|no\s+later\s+than)\b",
+    re.IGNORECASE,
+)
+
+
+def _tree_distance(a: Any, b: Any) -> int:
+    """Edges between two tokens of one parse."""
+    path_a = [a, *a.ancestors]
+    depth_in_a = {token.i: depth for depth, token in enumerate(path_a)}
+    for depth_b, token in enumerate([b, *b.ancestors]):
+        if token.i in depth_in_a:
+            return depth_in_a[token.i] + depth_b
+    return len(path_a) + 50
+
+
 def _kind(
     tokens: list[Any], verb: Any | None, doc: Any, mention: TimeMention, previous: str
 ) -> EventKind:
+    """The kind named by the word closest to the time phrase in the parse tree."""
     if not tokens:
         return "other"
-    centre = tokens[0].i
-    related: list[Any] = []
-    head = tokens[0].head
-    for node in (head, verb):
-        if node is not None:
-            related.append(node)
-            related.extend(
-                c for c in node.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr")
-            )
-    for token in related:
-        kind = _kind_of(token)
-        if kind is not None:
-            return kind
-    best: tuple[int, EventKind] | None = None
+    if mention.reading.deadline and _DEADLINE_CUE.search(doc.text):
+        return "deadline"  # "must rule by Jan. 20", "have until midnight Friday to tender"
+    inside = {t.i for t in tokens}
+    anchor = next((t for t in tokens if t.head.i not in inside), tokens[0])
+    best: tuple[float, EventKind] | None = None
     for token in doc:
         kind = _kind_of(token)
-        if kind is None or token.i in {t.i for t in tokens}:
+        if kind is None or token.i in inside:
             continue
-        distance = abs(token.i - centre)
-        if best is None or distance < best[0]:
-            best = (distance, kind)
+        score = _tree_distance(anchor, token) + abs(token.i - anchor.i) / 100
+        if best is None or score < best[0]:
+            best = (score, kind)
     if best is not None:
         return best[1]
     for word in reversed(re.findall(r"[a-z]+", previous.lower())):
