@@ -94,6 +94,7 @@ _RESCHEDULE = frozenset(
     ]
 )
 # "failed to produce a deal Thursday": the infinitive happened when its head did.
+_SCHEDULED_SPAN = frozenset(["start", "begin", "run", "last", "end", "expire", "close", "open"])
 _PAST_INFINITIVE_HEADS = frozenset(
     [
         "fail",
@@ -206,6 +207,31 @@ class _Found:
     event: Event
 
 
+# Words whose tagging as part of a name makes the phrase a name ("Tuesday Morning" the retailer);
+# a zone abbreviation tagged ORG beside a real day says nothing.
+_DAY_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "christmas",
+        "easter",
+        "thanksgiving",
+        "halloween",
+        "eve",
+        "day",
+        "good",
+        "black",
+        "cyber",
+        "labor",
+        "memorial",
+        "independence",
+    ]
+)
 _NAME_LABELS = frozenset(("ORG", "PERSON", "FAC", "WORK_OF_ART", "PRODUCT"))
 
 
@@ -224,7 +250,9 @@ def _with_entities(
         event = item.event
         tokens = _tokens(doc, event.start - offset, event.end - offset)
         rule = item.candidate.mention.rule
-        if rule in ("weekday", "holiday") and any(t.ent_type_ in _NAME_LABELS for t in tokens):
+        if rule in ("weekday", "holiday") and any(
+            t.ent_type_ in _NAME_LABELS and t.lower_ in _DAY_WORDS for t in tokens
+        ):
             continue  # "Tuesday Morning" the retailer: a name that looks like a date
         people, organisations, places = _entities(doc)
         named = replace(event, people=people, organisations=organisations, places=places)
@@ -254,7 +282,7 @@ def _candidates(text: str, moment: datetime, sentences: list[tuple[int, int]]) -
 
 
 _DATELINE_BEFORE = re.compile(r"^[\"“]?[A-Z][A-Z .'-]+(?:,\s*[A-Za-z .]+)?,\s*$")
-_DATELINE_AFTER = re.compile(r"^\s*(?:,\s*\d{4}\s*)?(?:\(|—|–|-|/)")
+_DATELINE_AFTER = re.compile(r"\s*(?:,\s*\d{4}\s*)?(?:\(|—|–|-|/)")
 
 
 def _is_dateline(text: str, mention: TimeMention) -> bool:
@@ -300,13 +328,6 @@ def _own_tense(verb: Any) -> str | None:
         return "past"
     if verb.lemma_ in _FUTURE_FRAME and verb.tag_ in ("VBN", "JJ", "VBZ", "VBP", "VBD", "VBG"):
         return "future"  # "is expected", "has been scheduled", "planned", "is due"
-    if (
-        verb.lemma_ == "be"
-        and verb.tag_ == "VBD"
-        and verb.dep_ == "ccomp"
-        and verb.head.lemma_ in _REPORTING
-    ):
-        return "present"  # "said the likely date was July 3": tense shifted back by "said"
     if any(a in _PAST_AUX for a in auxes) or verb.tag_ == "VBD":
         return "past"
     if verb.tag_ == "VBN" and not auxes and verb.dep_ in ("ROOT", "acl", "relcl", "amod"):
@@ -322,6 +343,8 @@ def _own_tense(verb: Any) -> str | None:
         return "present"
     if verb.tag_ == "VBG" and any(a in ("is", "are", "am", "'s", "'re") for a in auxes):
         return "present"
+    if verb.tag_ == "VBG" and verb.dep_ == "acl" and verb.lemma_ in _SCHEDULED_SPAN:
+        return "future"  # "an evacuation starting at 6 a.m. Friday"
     return None
 
 
@@ -340,8 +363,13 @@ def _tense(verb: Any | None, depth: int = 0) -> str:
     if head.i == verb.i or depth >= 4:
         return "present" if verb.pos_ in ("VERB", "AUX") else "unknown"
     if head.lemma_ in _FUTURE_FRAME or head.lemma_ in _INTENT:
-        return "future"
+        # "had been due to fly in January": a plan that belonged to the past
+        return "past" if _pluperfect(head) else "future"
     return _tense(head, depth + 1)
+
+
+def _pluperfect(node: Any) -> bool:
+    return any(c.lower_ == "had" for n in (node, node.head) for c in n.children)
 
 
 _INTENT = frozenset(
@@ -356,11 +384,42 @@ def _rescheduled_to(tokens: list[Any]) -> bool:
     return prep.lower_ in ("to", "until", "till", "for") and prep.head.lemma_ in _RESCHEDULE
 
 
+def _backshifted_be(tokens: list[Any], verb: Any | None) -> bool:
+    """'said the likely date was July 3', 'said landfall was most likely on Sunday': "was"
+    only follows "said" back in time."""
+    return (
+        verb is not None
+        and verb.lemma_ == "be"
+        and verb.tag_ == "VBD"
+        and verb.dep_ == "ccomp"
+        and verb.head.lemma_ in _REPORTING
+        and (
+            any(t.dep_ == "attr" for t in tokens)
+            or any(c.lower_ in _FUTURE_FRAME for c in verb.children if c.dep_ == "acomp")
+        )
+    )
+
+
+_HABITUAL = re.compile(
+    r"\b(?:typically|usually|normally|generally|traditionally|routinely|annually|"
+    r"every\s+(?:year|summer|winter|spring|autumn|season)|each\s+year)\b",
+    re.IGNORECASE,
+)
+
+
 def _rescheduled_from(tokens: list[Any]) -> bool:
     if not tokens:
         return False
     prep = tokens[0] if tokens[0].dep_ == "prep" else tokens[0].head
     return prep.lower_ == "from" and prep.head.lemma_ in _RESCHEDULE
+
+
+def _superseded_plan(verb: Any | None) -> bool:
+    """'a game scheduled for Saturday was moved to Thursday': the old date is gone."""
+    if verb is None or verb.dep_ != "acl":
+        return False
+    clause = verb.head.head
+    return clause.lemma_ in _RESCHEDULE or clause.lemma_ in _CANCELLED
 
 
 def _runs_through(mention: TimeMention) -> bool:
@@ -536,12 +595,16 @@ def _analyse(
         or (reading.deadline and tense == "past" and verb is not None and verb.lemma_ in _DIRECTIVE)
     ):
         window = reading.future  # "moved to Aug. 29"; "ordered visitors off the island by Sunday"
-    elif tense == "past":
+    elif tense == "past" and not _backshifted_be(tokens, verb):
         window = None
     else:
         window = reading.future
-    if _rescheduled_from(tokens):
+    if _rescheduled_from(tokens) or _superseded_plan(verb):
         window = None  # "postponed from April": the old date is no longer the event
+    if mention.rule in ("month", "season", "month_rel", "union", "range") and _HABITUAL.search(
+        doc.text
+    ):
+        window = None  # "the season typically runs from May through October"
     if window is None or window.latest < moment.date() or _is_cancelled(tokens, verb):
         return None
     conditional = _is_conditional(verb, mention, doc.text)

@@ -817,7 +817,7 @@ def _rules(*, lenient: bool) -> tuple[Rule, ...]:
         (
             "month",
             r"\b(?:(?P<pre>in|by|until|till|before|since|during|through|from|of|next|last|"
-            r"this|for)\s+)?(?:(?P<part>early|mid|late|the\s+end\s+of|end\s+of|"
+            r"this|for|as\s+early\s+as|as\s+late\s+as|as\s+soon\s+as|around|after)\s+)?(?:(?P<part>early|mid|late|the\s+end\s+of|end\s+of|"
             r"the\s+beginning\s+of|beginning\s+of|the\s+start\s+of|start\s+of|"
             r"the\s+middle\s+of|middle\s+of)[\s-]*)?(?P<month>" + g.month + r")"
             r"(?:,?\s+(?:of\s+)?" + year + r")?",
@@ -1129,7 +1129,10 @@ def _combine_pair(text: str, left: TimeMention, right: TimeMention) -> TimeMenti
             hedged=lr.hedged or rr.hedged,
         )
         return _merge(text, left, right, reading, "union")
-    dash = gap.strip() in ("-", "–", "—")
+    dash = gap.strip() in ("-", "–", "—", ",")
+    if dash and right.rule == "holiday" and lr.future is not None and lr.future == rr.future:
+        # "midnight Monday — Labor Day": the holiday names the same day again
+        return _merge(text, left, right, lr, left.rule)
     if (
         _RANGE_JOIN.match(gap)
         and left.rule in _POINT_RULES
