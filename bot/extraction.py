@@ -65,7 +65,8 @@ _FUTURE_FRAME = frozenset(
         "seek",
         "prepare",
         "propose",
-        "go",
+        "prepared",
+        "poised",
         "likely",
         "bound",
         "about",
@@ -310,9 +311,12 @@ def _governor(tokens: list[Any]) -> Any | None:
         if node.pos_ in ("VERB", "AUX") and node.i not in inside:
             return node
         if node.head.i == node.i:
-            return node if node.i not in inside else None
+            break
         node = node.head
-    return None
+    # A verbless root ("Outside the centre on Saturday, a group ... held up placards" parsed
+    # around "group"): the nearest verb of the sentence stands in.
+    verbs = [t for t in root.doc if t.pos_ in ("VERB", "AUX") and t.i not in inside]
+    return min(verbs, key=lambda t: abs(t.i - root.i)) if verbs else None
 
 
 _FUTURE_AUX = frozenset(("will", "'ll", "shall", "wo", "would", "'d", "must"))
@@ -362,7 +366,8 @@ def _tense(verb: Any | None, depth: int = 0) -> str:
     head = verb.head
     if head.i == verb.i or depth >= 4:
         return "present" if verb.pos_ in ("VERB", "AUX") else "unknown"
-    if head.lemma_ in _FUTURE_FRAME or head.lemma_ in _INTENT:
+    going_to = head.lemma_ == "go" and head.tag_ == "VBG"
+    if going_to or head.lemma_ in _FUTURE_FRAME or head.lemma_ in _INTENT:
         # "had been due to fly in January": a plan that belonged to the past
         return "past" if _pluperfect(head) else "future"
     return _tense(head, depth + 1)
@@ -412,6 +417,13 @@ def _rescheduled_from(tokens: list[Any]) -> bool:
         return False
     prep = tokens[0] if tokens[0].dep_ == "prep" else tokens[0].head
     return prep.lower_ == "from" and prep.head.lemma_ in _RESCHEDULE
+
+
+def _period_label(tokens: list[Any], mention: TimeMention) -> bool:
+    if mention.rule not in ("year_rel", "month_rel", "year", "quarter") or not tokens:
+        return False
+    prep = tokens[0].head
+    return prep.lower_ == "for" and prep.head.pos_ in ("NOUN", "PROPN")
 
 
 def _superseded_plan(verb: Any | None) -> bool:
@@ -599,6 +611,8 @@ def _analyse(
         window = None
     else:
         window = reading.future
+    if _period_label(tokens, mention):
+        window = None  # "a pay rise for this year" names a period, not something due in it
     if _rescheduled_from(tokens) or _superseded_plan(verb):
         window = None  # "postponed from April": the old date is no longer the event
     if mention.rule in ("month", "season", "month_rel", "union", "range") and _HABITUAL.search(
