@@ -422,8 +422,12 @@ def _rescheduled_from(tokens: list[Any]) -> bool:
 def _period_label(tokens: list[Any], mention: TimeMention) -> bool:
     if mention.rule not in ("year_rel", "month_rel", "year", "quarter") or not tokens:
         return False
-    prep = tokens[0].head
-    return prep.lower_ == "for" and prep.head.pos_ in ("NOUN", "PROPN")
+    inside = {t.i for t in tokens}
+    prep = next((t.head for t in tokens if t.head.i not in inside), tokens[0].head)
+    if prep.lower_ != "for":
+        return False
+    # "scheduled for next month" still dates something; "an increase for this year" does not.
+    return prep.head.lemma_ not in _FUTURE_FRAME and prep.head.lemma_ not in _RESCHEDULE
 
 
 def _superseded_plan(verb: Any | None) -> bool:

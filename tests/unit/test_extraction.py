@@ -60,6 +60,13 @@ def test_seed_london_meeting_is_one_event_narrowed_to_monday_and_tuesday(seed: S
         "The meeting planned for next week was cancelled on Thursday.",
         "It was the first increase in three years, the bank said.",
         "A plan published in March set out the route.",
+        "LONDON, April 22 (Reuters) - Shares in the company fell sharply.",
+        "The monsoon season typically lasts from June to September.",
+        "A college game scheduled for Saturday was moved to another city.",
+        "The probe had been due to fly in May before a valve failed.",
+        "The deal gives workers a pay increase of 2.5 percent for this year.",
+        "Outside the court on Saturday, a small group of activists held up placards.",
+        "Black Monday traffic at the crossing was the heaviest on record, the forum said.",
     ],
 )
 def test_past_and_names_are_not_events(sentence: str) -> None:
@@ -87,6 +94,23 @@ def test_rescheduled_date_is_the_new_one() -> None:
     text = "His sentencing, originally set for June 28, was moved to Aug. 29 after a request."
     events = extract(text, datetime(2025, 7, 1, 10, 0, tzinfo=ZoneInfo("America/Chicago")))
     assert [(e.kind, e.earliest) for e in events] == [("hearing", date(2025, 8, 29))]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "earliest"),
+    [
+        ("The court ordered both sides to file briefs within two weeks.", "2025-04-18"),
+        ("Lawyers said the likely date was May 6, when the bench returns.", "2025-05-06"),
+        ("Forecasters said landfall was most likely on Sunday morning.", "2025-04-20"),
+        ("Officials ordered an evacuation starting at 6 a.m. CDT Monday.", "2025-04-21"),
+        ("The minister was prepared to intervene within days, his office said.", "2025-04-18"),
+        ("Shareholders have until 7 p.m. BST on Monday to tender their shares.", "2025-04-21"),
+        ("The Supreme Court could hear the case as early as June.", "2025-06-01"),
+    ],
+)
+def test_futures_inside_past_or_reported_clauses(sentence: str, earliest: str) -> None:
+    events = extract(sentence, FRIDAY, "Europe/Paris")
+    assert [e.earliest for e in events] == [date.fromisoformat(earliest)], sentence
 
 
 def test_trigger_offsets_are_into_the_given_text() -> None:
@@ -149,5 +173,5 @@ def test_dev_set_recall_and_precision_hold() -> None:
                 for e in events
             ):
                 correct += 1
-    assert correct / gold_total >= 0.85
-    assert correct / system_total >= 0.80
+    assert correct / gold_total >= 0.92
+    assert correct / system_total >= 0.92
