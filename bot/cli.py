@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.errors import BadInput, ModelMissing
+from bot.errors import BadInput, ModelMissing, NewsbotError
 from bot.extraction import MAX_TEXT_CHARS, extract
 
 EXIT_OK = 0
@@ -119,10 +119,14 @@ def command_extract(args: argparse.Namespace) -> int:
 
 def command_run(args: argparse.Namespace) -> int:
     from bot.alerts import QuietHours
+    from bot.local_redis import LocalRedis, default_local_url
     from bot.offline import run_offline
+    from bot.store import RedisStore
+    from config.logging import configure_logging
     from config.settings import Settings
 
     settings = Settings.from_env()
+    configure_logging("WARNING")
     if not settings.offline:
         print("newsbot: connecting to Slack is not available in this build yet; "
               "unset SLACK_BOT_TOKEN to run offline on the seeds", file=sys.stderr)  # fmt: skip
@@ -132,9 +136,31 @@ def command_run(args: argparse.Namespace) -> int:
     if not seeds.is_dir():
         raise BadInput(f"{seeds}: no such folder of seed articles")
     print(f"newsbot offline: no Slack credentials set; reading the articles in {seeds}/")
-    count = run_offline(seeds, sys.stdout, QuietHours(int(start), int(end)))
-    print(f"\n{count} forward-looking mention(s) found.")
+    private: LocalRedis | None = None
+    url = settings.redis_url or default_local_url()
+    if url is None:
+        private = LocalRedis().start()
+        url = private.url
+        print(f"(started a private redis-server on {url})")
+    try:
+        store = RedisStore.from_url(url)
+        store.ping()
+        count = run_offline(seeds, sys.stdout, store, QuietHours(int(start), int(end)))
+    finally:
+        if private is not None:
+            private.cleanup()
+    print(f"\n{count} alert(s) posted on the simulated clock.")
     return EXIT_OK
+
+
+def command_worker(args: argparse.Namespace) -> int:
+    from bot.worker import run_worker
+    from config.logging import configure_logging
+    from config.settings import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    return run_worker(settings)
 
 
 def command_unavailable(args: argparse.Namespace) -> int:
@@ -159,10 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--seeds", help="folder of seed articles (default: seeds/)")
     run_cmd.set_defaults(handler=command_run)
 
-    for name in ("serve", "worker"):
-        commands.add_parser(name, help=f"the {name} process").set_defaults(
-            handler=command_unavailable
-        )
+    commands.add_parser("worker", help="dispatch due reminders to Slack").set_defaults(
+        handler=command_worker
+    )
+    commands.add_parser("serve", help="the Slack web process").set_defaults(
+        handler=command_unavailable
+    )
     return parser
 
 
@@ -176,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelMissing as error:
         print(f"newsbot: error: {error}", file=sys.stderr)
         return EXIT_MODEL_MISSING
+    except NewsbotError as error:
+        print(f"newsbot: error: {error}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     except BrokenPipeError:
         # The reader went away (`newsbot run | head`): nothing left to say to it.
         sys.stderr.close()

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.alerts import AlertPolicy, PlannedAlert, QuietHours, plan_alerts
+from bot.alerts import AlertPolicy, QuietHours
+from bot.blocks import SlackMessage
+from bot.dispatch import Dispatcher, DispatchSettings, NoPacer, PostResult, SimulatedClock
 from bot.extraction import extract
-from bot.model import DateWindow, Event
+from bot.model import Event
+from bot.store import RedisStore
+from bot.tracking import ArticleInput, TrackResult, track_article
 
 ALERT_LABELS = {
     "heads_up": "heads-up",
@@ -55,61 +59,83 @@ def _zone_for_offset(moment: datetime) -> str:
     return "UTC"
 
 
-def scheduling_windows(events: list[Event]) -> dict[int, DateWindow]:
-    """One window per tracked event (by the index of its first mention): the narrowest wins."""
-    windows: dict[int, DateWindow] = {}
+class PrintingPoster:
+    """Stands in for Slack offline: prints each alert at its (simulated) time."""
+
+    def __init__(self, out: TextIO, clock: SimulatedClock, zone: ZoneInfo) -> None:
+        self._out = out
+        self._clock = clock
+        self._zone = zone
+        self.count = 0
+
+    def post(self, channel: str, thread_ts: str, message: SlackMessage) -> PostResult:
+        self.count += 1
+        when = self._clock.now().astimezone(self._zone).strftime("%a %d %b %Y %H:%M %Z")
+        rid = str(message.metadata.get("event_payload", {}).get("reminder_id", ""))
+        label = ALERT_LABELS.get(_KIND_BY_CODE.get(rid.rsplit(".", 1)[-1], ""), "alert")
+        print(f"    {when}  [{label}] {message.text}", file=self._out)
+        return PostResult(ok=True, ts=f"{self._clock.now().timestamp():.6f}")
+
+    def find_posted(
+        self, channel: str, thread_ts: str, reminder_id: str, since: datetime
+    ) -> str | None:
+        return None
+
+
+_KIND_BY_CODE = {"h": "heads_up", "b": "before_time", "f": "follow_up"}
+OFFLINE_TEAM = "T0OFFLINE"
+OFFLINE_CHANNEL = "C0OFFLINE"
+
+
+def _print_events(
+    article: SeedArticle, result: TrackResult, events: list[Event], out: TextIO
+) -> None:
+    print(f"\n== {article.name} ({article.source}, published "
+          f"{article.published:%a %d %b %Y %H:%M %z})", file=out)  # fmt: skip
+    print(f"   {len(events)} forward-looking mention(s), {len(result.events)} tracked event(s):",
+          file=out)  # fmt: skip
     for index, event in enumerate(events):
-        root = event.refines if event.refines is not None else index
-        current = windows.get(root)
-        if current is None or event.window.days < current.days:
-            windows[root] = event.window
-    return windows
+        flags = " conditional" if event.conditional else ""
+        refines = f" (narrows #{event.refines + 1})" if event.refines is not None else ""
+        clock = f" at {event.clock_time:%H:%M} {event.clock_zone or ''}" if event.clock_time else ""
+        print(f"   #{index + 1} {event.kind:<8} {event.earliest}..{event.latest}{clock}"
+              f"  “{event.trigger}”{flags}{refines}", file=out)  # fmt: skip
+        print(f"      {event.what}", file=out)
 
 
-def _alert_line(event: Event, window: DateWindow, alert: PlannedAlert, zone: ZoneInfo) -> str:
-    when = alert.due.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
-    span = (
-        window.earliest.strftime("%d %b")
-        if window.days == 1
-        else f"{window.earliest:%d %b}–{window.latest:%d %b}"
-    )
-    if alert.kind == "heads_up":
-        text = f"Window opens: {event.what} (expected {span})"
-    elif alert.kind == "before_time":
-        text = f"Starts in one hour: {event.what}"
-    else:
-        text = f"The window for “{event.what}” ({span}) has closed: did it happen?"
-    return f"    {when}  [{ALERT_LABELS[alert.kind]}] {text}"
-
-
-def run_offline(seeds_dir: Path, out: TextIO, quiet: QuietHours) -> int:
-    """Print every seed article's events and the alerts the bot would post. Returns a count."""
+def run_offline(
+    seeds_dir: Path, out: TextIO, store: RedisStore, quiet: QuietHours, horizon_days: int = 35
+) -> int:
+    """Store each seed through the real path, then run the dispatcher on a simulated clock
+    from its publication to `horizon_days` later, printing every alert as it fires."""
     total = 0
+    store.forget_team(OFFLINE_TEAM)
     for article in load_seeds(seeds_dir):
-        events = extract(article.text, article.published, article.zone)
         zone = ZoneInfo(article.zone)
-        print(f"\n== {article.name} ({article.source}, published {article.published:%a %d %b %Y %H:%M %z})",
-              file=out)  # fmt: skip
-        print(f"   {len(events)} forward-looking mention(s):", file=out)
-        for index, event in enumerate(events):
-            flags = " conditional" if event.conditional else ""
-            refines = f" (narrows #{event.refines + 1})" if event.refines is not None else ""
-            clock = (
-                f" at {event.clock_time:%H:%M} {event.clock_zone or ''}" if event.clock_time else ""
-            )
-            print(f"   #{index + 1} {event.kind:<8} {event.earliest}..{event.latest}{clock}"
-                  f"  “{event.trigger}”{flags}{refines}", file=out)  # fmt: skip
-            print(f"      {event.what}", file=out)
-        policy = AlertPolicy(zone=article.zone, quiet=quiet)
-        print("   Alerts the bot would post (channel time zone "
-              f"{article.zone}), stored at publication:", file=out)  # fmt: skip
-        planned: list[tuple[PlannedAlert, Event, DateWindow]] = []
-        for root, window in scheduling_windows(events).items():
-            event = events[root]
-            stored_at = article.published.astimezone(UTC)
-            for alert in plan_alerts(event, window, policy, stored_at, article.zone):
-                planned.append((alert, event, window))
-        for alert, event, window in sorted(planned, key=lambda item: item[0].due):
-            print(_alert_line(event, window, alert, zone), file=out)
-        total += len(events)
+        store.set_channel_policy(OFFLINE_TEAM, OFFLINE_CHANNEL, AlertPolicy(article.zone, quiet))
+        clock = SimulatedClock(article.published.astimezone(UTC))
+        events = extract(article.text, article.published, article.zone)
+        result = track_article(
+            store,
+            ArticleInput(
+                team=OFFLINE_TEAM, channel=OFFLINE_CHANNEL, thread_ts="offline.000001",
+                title=article.name, text=article.text, published=article.published,
+                zone=article.zone,
+            ),
+            clock.now(),
+        )  # fmt: skip
+        _print_events(article, result, events, out)
+        print(f"   {len(result.reminders)} reminder(s) stored in Redis. Alerts as the worker "
+              f"posts them (channel time zone {article.zone}):", file=out)  # fmt: skip
+        poster = PrintingPoster(out, clock, zone)
+        dispatcher = Dispatcher(
+            store, poster, clock, "offline", pacer=NoPacer(), default_zone=article.zone,
+            settings=DispatchSettings(threads=1),
+        )  # fmt: skip
+        end = clock.now() + timedelta(days=horizon_days)
+        while (upcoming := store.next_due(OFFLINE_TEAM)) is not None and upcoming <= end:
+            clock.current = max(clock.current, upcoming)
+            dispatcher.run_once()
+        total += poster.count
+    store.forget_team(OFFLINE_TEAM)
     return total

@@ -34,6 +34,15 @@ class Settings:
     quiet_hours: str = "20-8"
     seeds_dir: Path = Path("seeds")
     log_level: str = "INFO"
+    worker_id: str = ""
+    dispatch_interval_s: float = 1.0
+    lease_s: int = 60
+    stale_days: int = 7
+    channel_spacing_ms: int = 1000
+    slack_timeout_s: int = 10
+    # Test-only fault injection: the worker exits abruptly right after its Nth post,
+    # before recording it, to prove a restart does not post twice.
+    fault_exit_after_posts: int = 0
 
     @property
     def offline(self) -> bool:
@@ -54,4 +63,11 @@ class Settings:
             quiet_hours=merged.get("NEWSBOT_QUIET_HOURS") or cls.quiet_hours,
             seeds_dir=Path(merged.get("NEWSBOT_SEEDS_DIR") or cls.seeds_dir),
             log_level=merged.get("LOG_LEVEL") or cls.log_level,
+            worker_id=merged.get("NEWSBOT_WORKER_ID") or "",
+            dispatch_interval_s=float(merged.get("NEWSBOT_DISPATCH_INTERVAL") or 1.0),
+            lease_s=int(merged.get("NEWSBOT_LEASE_SECONDS") or 60),
+            stale_days=int(merged.get("NEWSBOT_STALE_DAYS") or 7),
+            channel_spacing_ms=int(merged.get("NEWSBOT_CHANNEL_SPACING_MS") or 1000),
+            slack_timeout_s=int(merged.get("NEWSBOT_SLACK_TIMEOUT") or 10),
+            fault_exit_after_posts=int(merged.get("NEWSBOT_FAULT_EXIT_AFTER_POSTS") or 0),
         )

@@ -1,14 +1,18 @@
-"""Shared fixtures: the seed article and its expected extraction."""
+"""Shared fixtures: the seed article, its expected extraction, and a private Redis."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bot.local_redis import LocalRedis
+from bot.store import RedisStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -41,3 +45,24 @@ def nth_span(text: str, trigger: str, occurrence: int) -> tuple[int, int]:
         position = text.find(trigger, position + 1)
         assert position >= 0, f"{trigger!r} occurs fewer than {occurrence} times"
     return position, position + len(trigger)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[LocalRedis]:
+    """A private redis-server on a free port, with an append-only file, for the whole run."""
+    server = LocalRedis(appendonly=True).start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def store(redis_server: LocalRedis) -> Iterator[RedisStore]:
+    """A store over the private server, emptied before each test."""
+    repository = RedisStore.from_url(redis_server.url)
+    repository.client.flushall()
+    try:
+        yield repository
+    finally:
+        repository.client.close()

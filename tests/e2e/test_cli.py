@@ -10,12 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.local_redis import LocalRedis
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 SEED = ROOT / "seeds" / "ap-rubio-paris-2025-04-18.txt"
 
 
-def newsbot(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+def newsbot(
+    *args: str, stdin: bytes | None = None, redis_url: str = ""
+) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS_"))}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin, capture_output=True, cwd=ROOT, env=env, timeout=120, check=False,
@@ -108,11 +114,12 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(err.strip().splitlines()) == 1
 
 
-def test_offline_run_prints_events_and_alerts() -> None:
-    result = newsbot("run")
+def test_offline_run_prints_events_and_alerts(redis_server: LocalRedis) -> None:
+    result = newsbot("run", redis_url=redis_server.url)
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
     assert "5 forward-looking mention(s)" in out
     assert "(narrows #2)" in out
     assert "Mon 21 Apr 2025 09:00 CEST  [heads-up]" in out
-    assert "has closed: did it happen?" in out
+    assert "closed yesterday: did it happen?" in out
+    assert "8 alert(s) posted" in out

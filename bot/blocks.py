@@ -1,0 +1,135 @@
+"""Block Kit builders for the alerts the bot posts in an article's thread. Pure.
+
+Every builder keeps within Slack's limits: at most 50 blocks, 3,000 characters a section,
+75 characters a button label, 2,000 characters a button value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.reminders import ArticleRecord, Reminder, TrackedEvent
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+MAX_BUTTON_TEXT = 75
+MAX_TEXT_CHARS = 4000
+METADATA_EVENT_TYPE = "newsbot_reminder"
+
+ACTION_DONE = "event_done"
+ACTION_SNOOZE_1D = "event_snooze_1d"
+ACTION_SNOOZE_3D = "event_snooze_3d"
+ACTION_NOT_RELEVANT = "event_not_relevant"
+ACTION_OPEN_ARTICLE = "open_article"
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A message ready for chat.postMessage: fallback text, blocks and metadata."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def window_phrase(earliest: date, latest: date) -> str:
+    if earliest == latest:
+        return earliest.strftime("%a %d %b %Y").replace(" 0", " ")
+    if earliest.year == latest.year:
+        return f"{earliest:%a %d %b} – {latest:%a %d %b %Y}".replace(" 0", " ")
+    return f"{earliest:%a %d %b %Y} – {latest:%a %d %b %Y}".replace(" 0", " ")
+
+
+def _closed_phrase(latest: date, today: date) -> str:
+    if latest == today - timedelta(days=1):
+        return "closed yesterday"
+    if latest >= today:
+        return "closes today"
+    return f"closed on {latest:%a %d %b}".replace(" 0", " ")
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_CHARS)}}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON_TEXT)},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def alert_buttons(event: TrackedEvent, article: ArticleRecord) -> dict[str, Any]:
+    elements = [
+        _button("Done", ACTION_DONE, event.id, "primary"),
+        _button("Snooze 1 day", ACTION_SNOOZE_1D, event.id),
+        _button("Snooze 3 days", ACTION_SNOOZE_3D, event.id),
+        _button("Not relevant", ACTION_NOT_RELEVANT, event.id),
+    ]
+    if article.url:
+        open_article = _button("Open article", ACTION_OPEN_ARTICLE, event.id)
+        open_article["url"] = article.url[:3000]
+        elements.append(open_article)
+    return {"type": "actions", "block_id": f"alert:{event.id}"[:255], "elements": elements}
+
+
+def alert_message(
+    reminder: Reminder,
+    event: TrackedEvent,
+    article: ArticleRecord,
+    now: datetime,
+    channel_zone: str,
+) -> SlackMessage:
+    """The thread post for one reminder: heads-up, one hour before, or follow-up."""
+    zone = ZoneInfo(channel_zone)
+    today = now.astimezone(zone).date()
+    what = clip(event.what or event.trigger, 300)
+    quoted = f"“{clip(event.trigger, 120)}”, {article.published:%d %b}".replace(" 0", " ")
+    hedge = ""
+    window = window_phrase(event.window.earliest, event.window.latest)
+    if reminder.kind == "heads_up":
+        opens = "opens today" if event.window.earliest >= today else "is open"
+        headline = f":alarm_clock: The window for *{what}*{hedge} {opens}."
+        detail = f"Expected {window} ({quoted})."
+    elif reminder.kind == "before_time":
+        at = f"{event.clock} {event.zone or ''}".strip()
+        headline = f":hourglass_flowing_sand: In one hour ({at}): *{what}*{hedge}."
+        detail = f"Expected {window} ({quoted})."
+    else:
+        closed = _closed_phrase(event.window.latest, today)
+        headline = f":mag: The window for *{what}*{hedge} ({quoted}) {closed}: did it happen?"
+        detail = f"The article expected it {window}."
+    if event.conditional:
+        detail += " The article gave it as possible, not certain."
+    if reminder.late:
+        due = reminder.due.astimezone(zone).strftime("%a %d %b %H:%M %Z").replace(" 0", " ")
+        detail += f" _Late: this was due {due}; the bot was not running then._"
+    blocks = [
+        _section(f"{headline}\n{detail}"),
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": clip(f"From: {article.title}", 2000)}],
+        },
+        alert_buttons(event, article),
+    ]
+    return SlackMessage(
+        text=clip(f"{headline} {detail}".replace("*", ""), MAX_TEXT_CHARS),
+        blocks=blocks[:MAX_BLOCKS],
+        metadata={
+            "event_type": METADATA_EVENT_TYPE,
+            "event_payload": {"reminder_id": reminder.id, "event_id": event.id},
+        },
+    )

@@ -1,0 +1,98 @@
+"""The Slack Web API adapter: posts alerts and finds earlier posts by their metadata.
+
+Only 429s are retried inside slack_sdk (it waits out Retry-After): a 429 means nothing was
+posted. A server error or a timeout may have posted, so those come back to the dispatcher as
+transient failures, and the retry looks for the post before posting again.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.blocks import METADATA_EVENT_TYPE, SlackMessage
+from bot.dispatch import PERMANENT_ERRORS, PostResult
+
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+def make_client(
+    token: str, base_url: str, timeout: int = 10, rate_limit_retries: int = 2
+) -> WebClient:
+    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
+    return client
+
+
+class SlackPoster:
+    """chat.postMessage in a thread, and the metadata search that makes retries safe."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def post(self, channel: str, thread_ts: str, message: SlackMessage) -> PostResult:
+        try:
+            response = self._client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts or None,
+                text=message.text,
+                blocks=message.blocks,
+                metadata=message.metadata or None,
+                unfurl_links=False,
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error", "")) or f"http_{error.response.status_code}"
+            status = error.response.status_code
+            transient = status == 429 or status >= 500 or code in TRANSIENT_ERRORS
+            if code in PERMANENT_ERRORS:
+                transient = False
+            return PostResult(ok=False, error=code, transient=transient)
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
+            return PostResult(ok=False, error=f"network: {error}", transient=True)
+        return PostResult(ok=True, ts=str(response.get("ts", "")))
+
+    def find_posted(
+        self, channel: str, thread_ts: str, reminder_id: str, since: datetime
+    ) -> str | None:
+        """The ts of an earlier post carrying this reminder's id, if Slack has one."""
+        cursor: str | None = None
+        for _ in range(50):  # 50 pages of 200 messages: far beyond any one thread
+            try:
+                if thread_ts:
+                    response = self._client.conversations_replies(
+                        channel=channel, ts=thread_ts, limit=200, cursor=cursor,
+                        include_all_metadata=True, oldest=f"{since.timestamp():.6f}",
+                    )  # fmt: skip
+                else:
+                    response = self._client.conversations_history(
+                        channel=channel, limit=200, cursor=cursor,
+                        include_all_metadata=True, oldest=f"{since.timestamp():.6f}",
+                    )  # fmt: skip
+            except SlackApiError as error:
+                if error.response.get("error") in PERMANENT_ERRORS:
+                    return None
+                raise
+            messages: list[dict[str, Any]] = response.get("messages") or []
+            for message in messages:
+                if _carries(message, reminder_id):
+                    return str(message.get("ts"))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+
+def _carries(message: dict[str, Any], reminder_id: str) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(
+        metadata.get("event_type") == METADATA_EVENT_TYPE
+        and payload.get("reminder_id") == reminder_id
+    )

@@ -1,0 +1,395 @@
+"""The Redis repository: articles, tracked events, reminders, channel settings, pacing.
+
+The only module that imports redis. Every key of a workspace carries the hash tag `{TEAM}`, so
+the Lua scripts that touch a workspace's due set, lease set and reminder hash run unchanged on
+Redis Cluster. Reminders live in three structures per workspace:
+
+- `nb:{T}:rem`   hash  reminder id -> compact JSON (state, attempts, due, lease owner ...)
+- `nb:{T}:due`   zset  reminder id -> due time (epoch seconds), only while scheduled
+- `nb:{T}:lease` zset  reminder id -> lease expiry, while a worker holds it
+
+A worker claims due ids atomically into the lease set; finishing checks the lease owner, so a
+worker whose lease was taken over cannot record over the new holder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import redis
+
+from bot.alerts import AlertPolicy, QuietHours
+from bot.errors import NewsbotError
+from bot.reminders import ArticleRecord, EventState, Reminder, TrackedEvent
+
+TEAMS_KEY = "nb:teams"
+
+_CLAIM = """
+local out = {}
+local now, limit, lease_until, owner = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local taken = 0
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
+for _, id in ipairs(expired) do
+  local raw = redis.call('HGET', KEYS[3], id)
+  if raw then
+    local r = cjson.decode(raw)
+    r.o = owner
+    r.a = (r.a or 0) + 1
+    r.rc = 1
+    redis.call('HSET', KEYS[3], id, cjson.encode(r))
+    redis.call('ZADD', KEYS[2], lease_until, id)
+    out[#out + 1] = id
+    out[#out + 1] = cjson.encode(r)
+    taken = taken + 1
+  else
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+if taken < limit then
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit - taken)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', KEYS[1], id)
+    local raw = redis.call('HGET', KEYS[3], id)
+    if raw then
+      local r = cjson.decode(raw)
+      r.s = 'inflight'
+      r.o = owner
+      r.a = (r.a or 0) + 1
+      r.rc = 0
+      redis.call('HSET', KEYS[3], id, cjson.encode(r))
+      redis.call('ZADD', KEYS[2], lease_until, id)
+      out[#out + 1] = id
+      out[#out + 1] = cjson.encode(r)
+    end
+  end
+end
+return out
+"""
+
+_FINISH = """
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if not raw then return 0 end
+local r = cjson.decode(raw)
+if r.o ~= ARGV[2] then return 0 end
+local patch = cjson.decode(ARGV[4])
+for k, v in pairs(patch) do r[k] = v end
+r.s = ARGV[3]
+r.o = nil
+r.rc = nil
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(r))
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[5] ~= '' then
+  redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+end
+return 1
+"""
+
+_RENEW = """
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if not raw then return 0 end
+local r = cjson.decode(raw)
+if r.o ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+return 1
+"""
+
+# Replace an event's scheduled reminders; posted, in-flight and failed ones stay as they are.
+_RESCHEDULE = """
+local n = 0
+for i = 1, #ARGV, 3 do
+  local id, due, body = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local raw = redis.call('HGET', KEYS[2], id)
+  local state = nil
+  if raw then state = cjson.decode(raw).s end
+  if state == nil or state == 'scheduled' then
+    if body == '' then
+      if state == 'scheduled' then
+        local r = cjson.decode(raw)
+        r.s = 'cancelled'
+        redis.call('HSET', KEYS[2], id, cjson.encode(r))
+        redis.call('ZREM', KEYS[1], id)
+        n = n + 1
+      end
+    elseif raw ~= body then
+      redis.call('HSET', KEYS[2], id, body)
+      redis.call('ZADD', KEYS[1], due, id)
+      n = n + 1
+    end
+  end
+end
+return n
+"""
+
+
+class StoreError(NewsbotError):
+    """Redis is unreachable or holds something this version cannot read."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A reminder a worker now holds. `reclaimed`: a previous holder's lease ran out."""
+
+    team: str
+    reminder: Reminder
+    owner: str
+    reclaimed: bool
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    article: str
+    new_article: bool
+    events: int
+    reminders_changed: int
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+class RedisStore:
+    """Workspace-scoped storage over one Redis connection pool."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+        self._claim = client.register_script(_CLAIM)
+        self._finish = client.register_script(_FINISH)
+        self._renew = client.register_script(_RENEW)
+        self._reschedule = client.register_script(_RESCHEDULE)
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisStore:
+        return cls(redis.Redis.from_url(url, decode_responses=True))
+
+    @property
+    def client(self) -> redis.Redis:
+        return self._redis
+
+    @staticmethod
+    def key(team: str, name: str) -> str:
+        return f"nb:{{{team}}}:{name}"
+
+    def ping(self) -> None:
+        try:
+            self._redis.ping()
+        except redis.RedisError as error:
+            raise StoreError(f"Redis is not reachable: {error}") from error
+
+    def forget_team(self, team: str) -> None:
+        """Delete every key of a workspace (the offline run's scratch workspace, tests)."""
+        keys = list(self._redis.scan_iter(match=f"nb:{{{team}}}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            self._redis.delete(*keys[start : start + 500])
+        self._redis.srem(TEAMS_KEY, team)
+
+    # ---------------------------------------------------------------- channel settings
+
+    def channel_policy(self, team: str, channel: str, default_zone: str = "UTC") -> AlertPolicy:
+        raw = cast(str | None, self._redis.hget(self.key(team, "chan"), channel))
+        data = json.loads(raw) if raw else {}
+        quiet = data.get("q", [20, 8])
+        return AlertPolicy(zone=data.get("z", default_zone), quiet=QuietHours(quiet[0], quiet[1]))
+
+    def set_channel_policy(self, team: str, channel: str, policy: AlertPolicy) -> None:
+        value = json.dumps({"z": policy.zone, "q": [policy.quiet.start, policy.quiet.end]})
+        self._redis.hset(self.key(team, "chan"), channel, value)
+
+    # ---------------------------------------------------------------- articles and events
+
+    def article(self, team: str, article: str) -> ArticleRecord | None:
+        raw = cast(str | None, self._redis.hget(self.key(team, "art"), article))
+        return None if raw is None else ArticleRecord.from_json(article, json.loads(raw))
+
+    def event(self, team: str, event: str) -> TrackedEvent | None:
+        raw = cast(str | None, self._redis.hget(self.key(team, "ev"), event))
+        return None if raw is None else TrackedEvent.from_json(event, json.loads(raw))
+
+    def events_of(self, team: str, article: str) -> list[TrackedEvent]:
+        ids = cast(list[str], self._redis.lrange(self.key(team, f"art:{article}:ev"), 0, -1))
+        events = [self.event(team, event_id) for event_id in ids]
+        return [e for e in events if e is not None]
+
+    def save_article(
+        self,
+        team: str,
+        article: ArticleRecord,
+        tracked: Iterable[tuple[TrackedEvent, list[Reminder]]],
+    ) -> SaveResult:
+        """Store an article, its tracked events and their reminders; idempotent.
+
+        An event already stored keeps its state (done, not relevant); its scheduled reminders
+        are replaced when the window changed, and nothing else is touched.
+        """
+        tracked = list(tracked)
+        new_article = bool(
+            self._redis.hsetnx(self.key(team, "art"), article.id, json.dumps(article.to_json()))
+        )
+        changed = 0
+        pipe = self._redis.pipeline(transaction=True)
+        event_list = self.key(team, f"art:{article.id}:ev")
+        known = set(cast(list[str], self._redis.lrange(event_list, 0, -1)))
+        for event, _ in tracked:
+            stored = self.event(team, event.id)
+            keep_state = stored.state if stored is not None else "open"
+            body = TrackedEvent.from_json(event.id, event.to_json())
+            record = json.dumps({**body.to_json(), "s": keep_state})
+            pipe.hset(self.key(team, "ev"), event.id, record)
+            if event.id not in known:
+                pipe.rpush(event_list, event.id)
+        pipe.sadd(TEAMS_KEY, team)
+        pipe.execute()
+        for event, reminders in tracked:
+            stored = self.event(team, event.id)
+            if stored is not None and stored.state != "open":
+                continue
+            changed += self._replace_reminders(team, reminders)
+        return SaveResult(article.id, new_article, len(tracked), changed)
+
+    def _replace_reminders(self, team: str, reminders: list[Reminder]) -> int:
+        argv: list[str] = []
+        for reminder in reminders:
+            argv += [reminder.id, str(int(_epoch(reminder.due))), _dumps(reminder.to_json())]
+        if not argv:
+            return 0
+        keys = [self.key(team, "due"), self.key(team, "rem")]
+        return int(cast(int, self._reschedule(keys=keys, args=argv)))
+
+    def set_event_state(self, team: str, event: str, state: EventState) -> int:
+        """Mark an event done or not relevant and cancel its scheduled reminders."""
+        stored = self.event(team, event)
+        if stored is None:
+            return 0
+        record = {**stored.to_json(), "s": state}
+        self._redis.hset(self.key(team, "ev"), event, json.dumps(record))
+        cancelled = [
+            Reminder.from_json(rid, data)
+            for rid, data in self._reminders_of(team, event)
+            if data["s"] == "scheduled"
+        ]
+        argv: list[str] = []
+        for reminder in cancelled:
+            argv += [reminder.id, "0", ""]
+        if not argv:
+            return 0
+        keys = [self.key(team, "due"), self.key(team, "rem")]
+        return int(cast(int, self._reschedule(keys=keys, args=argv)))
+
+    def snooze_event(self, team: str, event: str, until: datetime) -> int:
+        """Move the event's next scheduled reminder (or a new follow-up) to `until`."""
+        pending = [
+            Reminder.from_json(rid, data)
+            for rid, data in self._reminders_of(team, event)
+            if data["s"] in ("scheduled", "posted")
+        ]
+        if not pending:
+            return 0
+        target = min(pending, key=lambda r: (r.state != "scheduled", r.due))
+        moved = Reminder(
+            id=target.id, event=target.event, channel=target.channel,
+            thread_ts=target.thread_ts, kind=target.kind, due=until,
+        )  # fmt: skip
+        body = _dumps(moved.to_json())
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(self.key(team, "rem"), moved.id, body)
+        pipe.zadd(self.key(team, "due"), {moved.id: _epoch(until)})
+        pipe.sadd(TEAMS_KEY, team)
+        pipe.execute()
+        return 1
+
+    def _reminders_of(self, team: str, event: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        ids = [f"{event}.{code}" for code in ("h", "b", "f")]
+        values = cast(list[str | None], self._redis.hmget(self.key(team, "rem"), ids))
+        for rid, raw in zip(ids, values, strict=True):
+            if raw is not None:
+                yield rid, json.loads(raw)
+
+    # ---------------------------------------------------------------- reminders
+
+    def reminder(self, team: str, reminder: str) -> Reminder | None:
+        raw = cast(str | None, self._redis.hget(self.key(team, "rem"), reminder))
+        return None if raw is None else Reminder.from_json(reminder, json.loads(raw))
+
+    def reminders(self, team: str) -> list[Reminder]:
+        raw = cast(dict[str, str], self._redis.hgetall(self.key(team, "rem")))
+        return [Reminder.from_json(rid, json.loads(body)) for rid, body in raw.items()]
+
+    def add_reminders(self, team: str, reminders: list[Reminder]) -> None:
+        """Store reminders as they are (bulk loads and tests); schedules those scheduled."""
+        pipe = self._redis.pipeline(transaction=False)
+        for reminder in reminders:
+            pipe.hset(self.key(team, "rem"), reminder.id, _dumps(reminder.to_json()))
+            if reminder.state == "scheduled":
+                pipe.zadd(self.key(team, "due"), {reminder.id: int(_epoch(reminder.due))})
+        pipe.sadd(TEAMS_KEY, team)
+        pipe.execute()
+
+    def teams(self) -> list[str]:
+        return sorted(cast(set[str], self._redis.smembers(TEAMS_KEY)))
+
+    def next_due(self, team: str) -> datetime | None:
+        """The earliest moment anything of `team` becomes claimable (due or lease expiry)."""
+        moments: list[float] = []
+        for name in ("due", "lease"):
+            first = cast(
+                list[tuple[str, float]],
+                self._redis.zrange(self.key(team, name), 0, 0, withscores=True),
+            )
+            moments += [score for _, score in first]
+        return datetime.fromtimestamp(min(moments), UTC) if moments else None
+
+    def claim_due(
+        self, team: str, now: datetime, limit: int, lease_until: datetime, owner: str
+    ) -> list[Claimed]:
+        keys = [self.key(team, "due"), self.key(team, "lease"), self.key(team, "rem")]
+        args = [str(_epoch(now)), str(limit), str(_epoch(lease_until)), owner]
+        flat = cast(list[str], self._claim(keys=keys, args=args))
+        claimed: list[Claimed] = []
+        for rid, body in zip(flat[::2], flat[1::2], strict=True):
+            data = json.loads(body)
+            claimed.append(Claimed(team, Reminder.from_json(rid, data), owner, bool(data["rc"])))
+        return claimed
+
+    def renew(self, claim: Claimed, lease_until: datetime) -> bool:
+        keys = [self.key(claim.team, "lease"), self.key(claim.team, "rem")]
+        args = [claim.reminder.id, claim.owner, str(_epoch(lease_until))]
+        return bool(self._renew(keys=keys, args=args))
+
+    def finish(
+        self,
+        claim: Claimed,
+        state: str,
+        patch: dict[str, Any],
+        requeue_at: datetime | None = None,
+    ) -> bool:
+        """Record the outcome of a claim; False when the lease now belongs to someone else."""
+        keys = [
+            self.key(claim.team, "lease"),
+            self.key(claim.team, "rem"),
+            self.key(claim.team, "due"),
+        ]
+        args = [
+            claim.reminder.id,
+            claim.owner,
+            state,
+            _dumps(patch) if patch else "{}",
+            "" if requeue_at is None else str(int(_epoch(requeue_at))),
+        ]
+        return bool(self._finish(keys=keys, args=args))
+
+    # ---------------------------------------------------------------- pacing
+
+    def take_channel_slot(self, team: str, channel: str, spacing_ms: int) -> int:
+        """0 when this caller may post to `channel` now, else milliseconds to wait."""
+        key = self.key(team, f"pace:{channel}")
+        if self._redis.set(key, "1", px=spacing_ms, nx=True):
+            return 0
+        remaining = self._redis.pttl(key)
+        return max(int(remaining), 1)
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"))

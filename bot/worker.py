@@ -1,0 +1,100 @@
+"""The worker process: APScheduler runs the due-reminder dispatch every second.
+
+Reminders live in Redis, not in APScheduler's job store (APScheduler 3 forbids sharing a job
+store between processes); the scheduler here only holds this process's own periodic jobs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.blocks import SlackMessage
+from bot.dispatch import Dispatcher, DispatchSettings, RedisPacer, SystemClock
+from bot.errors import NewsbotError
+from bot.slack_client import SlackPoster, make_client
+from bot.store import Claimed, RedisStore
+from config.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def build_dispatcher(settings: Settings, owner: str) -> Dispatcher:
+    if not settings.redis_url:
+        raise NewsbotError("REDIS_URL is not set: the worker keeps its reminders in Redis")
+    if not settings.slack_bot_token:
+        raise NewsbotError("SLACK_BOT_TOKEN is not set: the worker posts to Slack")
+    store = RedisStore.from_url(settings.redis_url)
+    store.ping()
+    client = make_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_s)
+    posts = 0
+    lock = threading.Lock()
+
+    def after_post(claim: Claimed, message: SlackMessage, ts: str) -> None:
+        nonlocal posts
+        with lock:
+            posts += 1
+            if settings.fault_exit_after_posts and posts >= settings.fault_exit_after_posts:
+                os._exit(137)  # fault injection: die between posting and recording
+
+    return Dispatcher(
+        store,
+        SlackPoster(client),
+        SystemClock(),
+        owner,
+        settings=DispatchSettings(
+            lease=timedelta(seconds=settings.lease_s),
+            stale_after=timedelta(days=settings.stale_days),
+        ),
+        pacer=RedisPacer(store, settings.channel_spacing_ms),
+        default_zone=settings.default_zone,
+        after_post=after_post if settings.fault_exit_after_posts else None,
+    )
+
+
+def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
+    """Dispatch due reminders until SIGTERM/SIGINT (or `stop`)."""
+    owner = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+    dispatcher = build_dispatcher(settings, owner)
+    stop = stop or threading.Event()
+
+    def dispatch_tick() -> None:
+        try:
+            report = dispatcher.run_once()
+            if report.handled:
+                log.info("dispatch_tick", worker=owner, posted=report.posted,
+                         recovered=report.recovered, retried=report.retried,
+                         failed=report.failed, skipped=report.skipped)  # fmt: skip
+        except Exception:
+            log.exception("dispatch_tick_failed", worker=owner)
+
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        dispatch_tick,
+        "interval",
+        seconds=settings.dispatch_interval_s,
+        id="dispatch_due",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    log.info("worker_started", worker=owner)
+    scheduler.start()
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    log.info("worker_stopped", worker=owner)
+    return 0
