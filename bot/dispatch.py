@@ -203,11 +203,6 @@ class Dispatcher:
             self._store.finish(claim, "skipped", {"w": note})
             bound.warning("reminder_skipped_stale", due=reminder.due.isoformat())
             return "skipped"
-        event = self._store.event(claim.team, reminder.event)
-        article = self._store.article(claim.team, event.article) if event else None
-        if event is None or article is None or event.state != "open":
-            self._store.finish(claim, "cancelled", {"w": "event closed before the alert"})
-            return "cancelled"
         if claim.reclaimed or reminder.attempts > 1:
             found = self._poster.find_posted(
                 reminder.channel, reminder.thread_ts, reminder.id, reminder.due - timedelta(days=1)
@@ -216,6 +211,11 @@ class Dispatcher:
                 self._store.finish(claim, "posted", {"p": found, "w": "found an earlier post"})
                 bound.info("reminder_recovered", ts=found)
                 return "recovered"
+        event = self._store.event(claim.team, reminder.event)
+        article = self._store.article(claim.team, event.article) if event else None
+        if event is None or article is None or event.state != "open":
+            self._store.finish(claim, "cancelled", {"w": "event closed before the alert"})
+            return "cancelled"
         late = overdue > self._settings.late_after
         zone = self._store.channel_policy(claim.team, reminder.channel, self._default_zone).zone
         shown = replace(claim.reminder, late=True) if late else claim.reminder
