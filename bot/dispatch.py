@@ -101,7 +101,8 @@ class DispatchSettings:
     stale_after: timedelta = timedelta(days=7)
     max_attempts: int = 8
     retry_base: timedelta = timedelta(seconds=5)
-    threads: int = 8
+    threads: int = 64
+    per_channel: int = 5
 
 
 @dataclass
@@ -160,7 +161,12 @@ class Dispatcher:
             while True:
                 now = self._clock.now()
                 claims = self._store.claim_due(
-                    team, now, self._settings.batch, now + self._settings.lease, self._owner
+                    team,
+                    now,
+                    self._settings.batch,
+                    now + self._settings.lease,
+                    self._owner,
+                    per_channel=self._settings.per_channel,
                 )
                 if not claims:
                     break
@@ -175,7 +181,7 @@ class Dispatcher:
             for group in by_channel.values():
                 self._deliver_channel(group, report)
             return
-        with ThreadPoolExecutor(max_workers=self._settings.threads) as pool:
+        with ThreadPoolExecutor(max_workers=min(self._settings.threads, len(by_channel))) as pool:
             for future in [
                 pool.submit(self._deliver_channel, group, report) for group in by_channel.values()
             ]:
@@ -235,10 +241,9 @@ class Dispatcher:
             bound.info("reminder_posted", ts=result.ts, kind=reminder.kind, late=late)
             return "posted"
         if result.transient and reminder.attempts < self._settings.max_attempts:
-            delay = self._settings.retry_base * (2 ** (reminder.attempts - 1))
-            self._store.finish(
-                claim, "scheduled", {"w": f"retrying: {result.error}"}, requeue_at=now + delay
-            )
+            retry_at = now + self._settings.retry_base * (2 ** (reminder.attempts - 1))
+            patch = {"w": f"retrying: {result.error}", "d": int(retry_at.timestamp())}
+            self._store.finish(claim, "scheduled", patch, requeue_at=retry_at)
             bound.warning("reminder_retry_scheduled", error=result.error, attempt=reminder.attempts)
             return "retried"
         self._store.finish(claim, "failed", {"w": result.error})

@@ -76,6 +76,9 @@ class SlackPoster:
                         include_all_metadata=True, oldest=f"{since.timestamp():.6f}",
                     )  # fmt: skip
             except SlackApiError as error:
+                if thread_ts and error.response.get("error") == "thread_not_found":
+                    # The parent is gone; the post may still sit in the channel.
+                    return self.find_posted(channel, "", reminder_id, since)
                 if error.response.get("error") in PERMANENT_ERRORS:
                     return None
                 raise

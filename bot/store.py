@@ -49,21 +49,33 @@ for _, id in ipairs(expired) do
     redis.call('ZREM', KEYS[2], id)
   end
 end
+-- At most `per_channel` of one channel in a batch: a channel posts about once a second, so
+-- a batch spread over many channels lets several workers post to different channels at once.
+local per_channel = tonumber(ARGV[5])
+local per = {}
 if taken < limit then
-  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit - taken)
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, (limit - taken) * 8)
   for _, id in ipairs(due) do
-    redis.call('ZREM', KEYS[1], id)
+    if taken >= limit then break end
     local raw = redis.call('HGET', KEYS[3], id)
-    if raw then
+    if not raw then
+      redis.call('ZREM', KEYS[1], id)
+    else
       local r = cjson.decode(raw)
-      r.s = 'inflight'
-      r.o = owner
-      r.a = (r.a or 0) + 1
-      r.rc = 0
-      redis.call('HSET', KEYS[3], id, cjson.encode(r))
-      redis.call('ZADD', KEYS[2], lease_until, id)
-      out[#out + 1] = id
-      out[#out + 1] = cjson.encode(r)
+      local n = per[r.c] or 0
+      if n < per_channel then
+        per[r.c] = n + 1
+        redis.call('ZREM', KEYS[1], id)
+        r.s = 'inflight'
+        r.o = owner
+        r.a = (r.a or 0) + 1
+        r.rc = 0
+        redis.call('HSET', KEYS[3], id, cjson.encode(r))
+        redis.call('ZADD', KEYS[2], lease_until, id)
+        out[#out + 1] = id
+        out[#out + 1] = cjson.encode(r)
+        taken = taken + 1
+      end
     end
   end
 end
@@ -342,10 +354,17 @@ class RedisStore:
         return datetime.fromtimestamp(min(moments), UTC) if moments else None
 
     def claim_due(
-        self, team: str, now: datetime, limit: int, lease_until: datetime, owner: str
+        self,
+        team: str,
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        owner: str,
+        *,
+        per_channel: int = 1_000_000,
     ) -> list[Claimed]:
         keys = [self.key(team, "due"), self.key(team, "lease"), self.key(team, "rem")]
-        args = [str(_epoch(now)), str(limit), str(_epoch(lease_until)), owner]
+        args = [str(_epoch(now)), str(limit), str(_epoch(lease_until)), owner, str(per_channel)]
         flat = cast(list[str], self._claim(keys=keys, args=args))
         claimed: list[Claimed] = []
         for rid, body in zip(flat[::2], flat[1::2], strict=True):

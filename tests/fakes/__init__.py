@@ -1,0 +1,1 @@
+"""In-process fakes of the external services the bot talks to, for tests."""
