@@ -36,7 +36,13 @@ def slack() -> Iterator[FakeSlack]:
 
 def _app(store: RedisStore, slack: FakeSlack, now: datetime) -> App:
     client = WebClient(token="xoxb-test", base_url=slack.base_url)
-    app = App(signing_secret=SECRET, client=client, token_verification_enabled=False)
+    # Listeners finish before dispatch returns, so the test can look at Redis right after.
+    app = App(
+        signing_secret=SECRET,
+        client=client,
+        token_verification_enabled=False,
+        process_before_response=True,
+    )
     alerts.register(app, HandlerDeps(store=store, clock=SimulatedClock(now)))
     return app
 
