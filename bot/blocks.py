@@ -40,12 +40,20 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def day_label(day: date, *, year: bool = False, weekday: bool = True) -> str:
+    """'Mon 21 Apr' (no leading zero on the day), optionally with the year."""
+    label = f"{day.day} {day:%b}"
+    if weekday:
+        label = f"{day:%a} {label}"
+    return f"{label} {day.year}" if year else label
+
+
 def window_phrase(earliest: date, latest: date) -> str:
     if earliest == latest:
-        return earliest.strftime("%a %d %b %Y").replace(" 0", " ")
+        return day_label(earliest, year=True)
     if earliest.year == latest.year:
-        return f"{earliest:%a %d %b} – {latest:%a %d %b %Y}".replace(" 0", " ")
-    return f"{earliest:%a %d %b %Y} – {latest:%a %d %b %Y}".replace(" 0", " ")
+        return f"{day_label(earliest)} – {day_label(latest, year=True)}"
+    return f"{day_label(earliest, year=True)} – {day_label(latest, year=True)}"
 
 
 def _closed_phrase(latest: date, today: date) -> str:
@@ -53,7 +61,7 @@ def _closed_phrase(latest: date, today: date) -> str:
         return "closed yesterday"
     if latest >= today:
         return "closes today"
-    return f"closed on {latest:%a %d %b}".replace(" 0", " ")
+    return f"closed on {day_label(latest)}"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -97,7 +105,8 @@ def alert_message(
     zone = ZoneInfo(channel_zone)
     today = now.astimezone(zone).date()
     what = clip(event.what or event.trigger, 300)
-    quoted = f"“{clip(event.trigger, 120)}”, {article.published:%d %b}".replace(" 0", " ")
+    published = day_label(article.published.date(), weekday=False)
+    quoted = f"“{clip(event.trigger, 120)}”, {published}"
     hedge = ""
     window = window_phrase(event.window.earliest, event.window.latest)
     if reminder.kind == "heads_up":
@@ -115,7 +124,8 @@ def alert_message(
     if event.conditional:
         detail += " The article gave it as possible, not certain."
     if reminder.late:
-        due = reminder.due.astimezone(zone).strftime("%a %d %b %H:%M %Z").replace(" 0", " ")
+        local_due = reminder.due.astimezone(zone)
+        due = f"{day_label(local_due.date())} {local_due:%H:%M %Z}"
         detail += f" _Late: this was due {due}; the bot was not running then._"
     blocks = [
         _section(f"{headline}\n{detail}"),
