@@ -72,6 +72,8 @@ class Poster(Protocol):
 class Pacer(Protocol):
     def wait_turn(self, team: str, channel: str) -> None: ...
 
+    def posted(self, team: str, channel: str) -> None: ...
+
 
 class RedisPacer:
     """About one post a second per channel, shared by every worker through Redis."""
@@ -87,9 +89,17 @@ class RedisPacer:
                 return
             systime.sleep(wait_ms / 1000)
 
+    def posted(self, team: str, channel: str) -> None:
+        # Counting the gap from when Slack answered, not from when we asked, keeps two posts
+        # at least the spacing apart however long the first one took.
+        self._store.hold_channel_slot(team, channel, self._spacing_ms)
+
 
 class NoPacer:
     def wait_turn(self, team: str, channel: str) -> None:
+        return None
+
+    def posted(self, team: str, channel: str) -> None:
         return None
 
 
@@ -102,7 +112,7 @@ class DispatchSettings:
     max_attempts: int = 8
     retry_base: timedelta = timedelta(seconds=5)
     threads: int = 64
-    per_channel: int = 5
+    per_channel: int = 1
 
 
 @dataclass
@@ -226,11 +236,13 @@ class Dispatcher:
         zone = self._store.channel_policy(claim.team, reminder.channel, self._default_zone).zone
         shown = replace(claim.reminder, late=True) if late else claim.reminder
         message = alert_message(shown, event, article, now, zone)
-        self._pacer.wait_turn(claim.team, reminder.channel)
         if not self._store.renew(claim, self._clock.now() + self._settings.lease):
             bound.warning("reminder_lease_lost")
             return "lost_lease"
+        # The channel's slot is taken right before the post, so posts reach Slack spaced.
+        self._pacer.wait_turn(claim.team, reminder.channel)
         result = self._poster.post(reminder.channel, reminder.thread_ts, message)
+        self._pacer.posted(claim.team, reminder.channel)
         if result.ok:
             if self._after_post is not None:
                 self._after_post(claim, message, result.ts)

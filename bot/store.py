@@ -4,9 +4,13 @@ The only module that imports redis. Every key of a workspace carries the hash ta
 the Lua scripts that touch a workspace's due set, lease set and reminder hash run unchanged on
 Redis Cluster. Reminders live in three structures per workspace:
 
-- `nb:{T}:rem`   hash  reminder id -> compact JSON (state, attempts, due, lease owner ...)
-- `nb:{T}:due`   zset  reminder id -> due time (epoch seconds), only while scheduled
-- `nb:{T}:lease` zset  reminder id -> lease expiry, while a worker holds it
+- `nb:{T}:rem`      hash  reminder id -> compact JSON (state, attempts, due, lease owner ...)
+- `nb:{T}:due:{C}`  zset  reminder id -> due time (epoch seconds) of channel C, while scheduled
+- `nb:{T}:due`      zset  channel -> its earliest due time (the index a claim starts from)
+- `nb:{T}:lease`    zset  reminder id -> lease expiry, while a worker holds it
+
+Due sets per channel keep claims fair: a channel with a long backlog (it can only post about
+once a second) cannot hide the reminders of the others.
 
 A worker claims due ids atomically into the lease set; finishing checks the lease owner, so a
 worker whose lease was taken over cannot record over the new holder.
@@ -28,9 +32,27 @@ from bot.reminders import ArticleRecord, EventState, Reminder, TrackedEvent
 
 TEAMS_KEY = "nb:teams"
 
-_CLAIM = """
+# Keeps the channel index equal to the earliest due time of each channel's set.
+_REINDEX = """
+local function reindex(index_key, channel_key, channel)
+  local first = redis.call('ZRANGE', channel_key, 0, 0, 'WITHSCORES')
+  if #first == 0 then
+    redis.call('ZREM', index_key, channel)
+  else
+    redis.call('ZADD', index_key, first[2], channel)
+  end
+end
+"""
+
+# KEYS: index, lease, rem, due:C1 .. due:Cn   ARGV: now, limit, lease_until, owner, per_channel,
+# C1 .. Cn. Expired leases first (a worker died), then up to `per_channel` due reminders of
+# each channel, so a batch spans many channels and several workers post to different ones.
+_CLAIM = (
+    _REINDEX
+    + """
 local out = {}
 local now, limit, lease_until, owner = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local per_channel = tonumber(ARGV[5])
 local taken = 0
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
 for _, id in ipairs(expired) do
@@ -49,40 +71,37 @@ for _, id in ipairs(expired) do
     redis.call('ZREM', KEYS[2], id)
   end
 end
--- At most `per_channel` of one channel in a batch: a channel posts about once a second, so
--- a batch spread over many channels lets several workers post to different channels at once.
-local per_channel = tonumber(ARGV[5])
-local per = {}
-if taken < limit then
-  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, (limit - taken) * 8)
+for i = 4, #KEYS do
+  if taken >= limit then break end
+  local channel = ARGV[i + 2]
+  local room = math.min(per_channel, limit - taken)
+  local due = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', now, 'LIMIT', 0, room)
   for _, id in ipairs(due) do
-    if taken >= limit then break end
+    redis.call('ZREM', KEYS[i], id)
     local raw = redis.call('HGET', KEYS[3], id)
-    if not raw then
-      redis.call('ZREM', KEYS[1], id)
-    else
+    if raw then
       local r = cjson.decode(raw)
-      local n = per[r.c] or 0
-      if n < per_channel then
-        per[r.c] = n + 1
-        redis.call('ZREM', KEYS[1], id)
-        r.s = 'inflight'
-        r.o = owner
-        r.a = (r.a or 0) + 1
-        r.rc = 0
-        redis.call('HSET', KEYS[3], id, cjson.encode(r))
-        redis.call('ZADD', KEYS[2], lease_until, id)
-        out[#out + 1] = id
-        out[#out + 1] = cjson.encode(r)
-        taken = taken + 1
-      end
+      r.s = 'inflight'
+      r.o = owner
+      r.a = (r.a or 0) + 1
+      r.rc = 0
+      redis.call('HSET', KEYS[3], id, cjson.encode(r))
+      redis.call('ZADD', KEYS[2], lease_until, id)
+      out[#out + 1] = id
+      out[#out + 1] = cjson.encode(r)
+      taken = taken + 1
     end
   end
+  reindex(KEYS[1], KEYS[i], channel)
 end
 return out
 """
+)
 
-_FINISH = """
+# KEYS: lease, rem, index, due:C   ARGV: id, owner, state, patch, requeue_at ('' = none), C
+_FINISH = (
+    _REINDEX
+    + """
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
 if not raw then return 0 end
 local r = cjson.decode(raw)
@@ -95,10 +114,12 @@ r.rc = nil
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(r))
 redis.call('ZREM', KEYS[1], ARGV[1])
 if ARGV[5] ~= '' then
-  redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+  reindex(KEYS[3], KEYS[4], ARGV[6])
 end
 return 1
 """
+)
 
 _RENEW = """
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
@@ -109,10 +130,13 @@ redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
 return 1
 """
 
-# Replace an event's scheduled reminders; posted, in-flight and failed ones stay as they are.
-_RESCHEDULE = """
+# Replace a channel's scheduled reminders; posted, in-flight and failed ones stay as they are.
+# KEYS: index, rem, due:C   ARGV: C, then (id, due, body) triples; an empty body cancels.
+_RESCHEDULE = (
+    _REINDEX
+    + """
 local n = 0
-for i = 1, #ARGV, 3 do
+for i = 2, #ARGV, 3 do
   local id, due, body = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local raw = redis.call('HGET', KEYS[2], id)
   local state = nil
@@ -123,18 +147,20 @@ for i = 1, #ARGV, 3 do
         local r = cjson.decode(raw)
         r.s = 'cancelled'
         redis.call('HSET', KEYS[2], id, cjson.encode(r))
-        redis.call('ZREM', KEYS[1], id)
+        redis.call('ZREM', KEYS[3], id)
         n = n + 1
       end
     elseif raw ~= body then
       redis.call('HSET', KEYS[2], id, body)
-      redis.call('ZADD', KEYS[1], due, id)
+      redis.call('ZADD', KEYS[3], due, id)
       n = n + 1
     end
   end
 end
+reindex(KEYS[1], KEYS[3], ARGV[1])
 return n
 """
+)
 
 
 class StoreError(NewsbotError):
@@ -184,6 +210,10 @@ class RedisStore:
     @staticmethod
     def key(team: str, name: str) -> str:
         return f"nb:{{{team}}}:{name}"
+
+    @classmethod
+    def due_key(cls, team: str, channel: str) -> str:
+        return cls.key(team, f"due:{channel}")
 
     def ping(self) -> None:
         try:
@@ -262,12 +292,16 @@ class RedisStore:
         return SaveResult(article.id, new_article, len(tracked), changed)
 
     def _replace_reminders(self, team: str, reminders: list[Reminder]) -> int:
-        argv: list[str] = []
-        for reminder in reminders:
-            argv += [reminder.id, str(int(_epoch(reminder.due))), _dumps(reminder.to_json())]
-        if not argv:
-            return 0
-        keys = [self.key(team, "due"), self.key(team, "rem")]
+        changed = 0
+        for channel, group in _by_channel(reminders).items():
+            argv: list[str] = [channel]
+            for reminder in group:
+                argv += [reminder.id, str(int(_epoch(reminder.due))), _dumps(reminder.to_json())]
+            changed += self._run_reschedule(team, channel, argv)
+        return changed
+
+    def _run_reschedule(self, team: str, channel: str, argv: list[str]) -> int:
+        keys = [self.key(team, "due"), self.key(team, "rem"), self.due_key(team, channel)]
         return int(cast(int, self._reschedule(keys=keys, args=argv)))
 
     def set_event_state(self, team: str, event: str, state: EventState) -> int:
@@ -282,13 +316,13 @@ class RedisStore:
             for rid, data in self._reminders_of(team, event)
             if data["s"] == "scheduled"
         ]
-        argv: list[str] = []
-        for reminder in cancelled:
-            argv += [reminder.id, "0", ""]
-        if not argv:
-            return 0
-        keys = [self.key(team, "due"), self.key(team, "rem")]
-        return int(cast(int, self._reschedule(keys=keys, args=argv)))
+        changed = 0
+        for channel, group in _by_channel(cancelled).items():
+            argv = [channel]
+            for reminder in group:
+                argv += [reminder.id, "0", ""]
+            changed += self._run_reschedule(team, channel, argv)
+        return changed
 
     def snooze_event(self, team: str, event: str, until: datetime) -> int:
         """Move the event's next scheduled reminder (or a new follow-up) to `until`."""
@@ -307,7 +341,8 @@ class RedisStore:
         body = _dumps(moved.to_json())
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(self.key(team, "rem"), moved.id, body)
-        pipe.zadd(self.key(team, "due"), {moved.id: _epoch(until)})
+        pipe.zadd(self.due_key(team, moved.channel), {moved.id: int(_epoch(until))})
+        pipe.zadd(self.key(team, "due"), {moved.channel: int(_epoch(until))}, lt=True)
         pipe.sadd(TEAMS_KEY, team)
         pipe.execute()
         return 1
@@ -335,9 +370,21 @@ class RedisStore:
         for reminder in reminders:
             pipe.hset(self.key(team, "rem"), reminder.id, _dumps(reminder.to_json()))
             if reminder.state == "scheduled":
-                pipe.zadd(self.key(team, "due"), {reminder.id: int(_epoch(reminder.due))})
+                due = int(_epoch(reminder.due))
+                pipe.zadd(self.due_key(team, reminder.channel), {reminder.id: due})
+                pipe.zadd(self.key(team, "due"), {reminder.channel: due}, lt=True)
         pipe.sadd(TEAMS_KEY, team)
         pipe.execute()
+
+    def scheduled_channels(self, team: str) -> list[str]:
+        return cast(list[str], self._redis.zrange(self.key(team, "due"), 0, -1))
+
+    def scheduled_count(self, team: str) -> int:
+        """How many reminders of `team` wait in the channels' due sets."""
+        pipe = self._redis.pipeline(transaction=False)
+        for channel in self.scheduled_channels(team):
+            pipe.zcard(self.due_key(team, channel))
+        return sum(int(n) for n in pipe.execute())
 
     def teams(self) -> list[str]:
         return sorted(cast(set[str], self._redis.smembers(TEAMS_KEY)))
@@ -363,8 +410,14 @@ class RedisStore:
         *,
         per_channel: int = 1_000_000,
     ) -> list[Claimed]:
+        channels = cast(
+            list[str],
+            self._redis.zrangebyscore(self.key(team, "due"), "-inf", _epoch(now), 0, limit),
+        )
         keys = [self.key(team, "due"), self.key(team, "lease"), self.key(team, "rem")]
+        keys += [self.due_key(team, channel) for channel in channels]
         args = [str(_epoch(now)), str(limit), str(_epoch(lease_until)), owner, str(per_channel)]
+        args += channels
         flat = cast(list[str], self._claim(keys=keys, args=args))
         claimed: list[Claimed] = []
         for rid, body in zip(flat[::2], flat[1::2], strict=True):
@@ -389,6 +442,7 @@ class RedisStore:
             self.key(claim.team, "lease"),
             self.key(claim.team, "rem"),
             self.key(claim.team, "due"),
+            self.due_key(claim.team, claim.reminder.channel),
         ]
         args = [
             claim.reminder.id,
@@ -396,10 +450,15 @@ class RedisStore:
             state,
             _dumps(patch) if patch else "{}",
             "" if requeue_at is None else str(int(_epoch(requeue_at))),
+            claim.reminder.channel,
         ]
         return bool(self._finish(keys=keys, args=args))
 
     # ---------------------------------------------------------------- pacing
+
+    def hold_channel_slot(self, team: str, channel: str, spacing_ms: int) -> None:
+        """Keep `channel` closed for `spacing_ms` from now."""
+        self._redis.set(self.key(team, f"pace:{channel}"), "1", px=spacing_ms)
 
     def take_channel_slot(self, team: str, channel: str, spacing_ms: int) -> int:
         """0 when this caller may post to `channel` now, else milliseconds to wait."""
@@ -408,6 +467,13 @@ class RedisStore:
             return 0
         remaining = self._redis.pttl(key)
         return max(int(remaining), 1)
+
+
+def _by_channel(reminders: Iterable[Reminder]) -> dict[str, list[Reminder]]:
+    groups: dict[str, list[Reminder]] = {}
+    for reminder in reminders:
+        groups.setdefault(reminder.channel, []).append(reminder)
+    return groups
 
 
 def _dumps(data: dict[str, Any]) -> str:

@@ -261,3 +261,17 @@ def test_redis_restart_with_append_only_file_loses_nothing(tmp_path: Path) -> No
         assert len(claims) == 500
     finally:
         server.cleanup()
+
+
+def test_a_channel_with_a_long_backlog_does_not_hide_the_others(store: RedisStore) -> None:
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    backlog = _reminders(2000, now - timedelta(hours=1), channels=1)
+    others = [
+        Reminder(
+            id=f"q{i}.h", event=f"q{i}", channel="CQUIET", thread_ts="1.0", kind="heads_up", due=now
+        )
+        for i in range(5)
+    ]
+    store.add_reminders(TEAM, backlog + others)
+    claims = store.claim_due(TEAM, now, 50, now + timedelta(minutes=1), "w1", per_channel=5)
+    assert sorted(c.reminder.channel for c in claims) == ["C0"] * 5 + ["CQUIET"] * 5
