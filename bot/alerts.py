@@ -59,6 +59,10 @@ class AlertPolicy:
     heads_up_at: time = time(9, 0)
     before_time: timedelta = timedelta(hours=1)
 
+    @property
+    def zone_info(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
 
 @dataclass(frozen=True)
 class PlannedAlert:

@@ -143,3 +143,85 @@ def alert_message(
             "event_payload": {"reminder_id": reminder.id, "event_id": event.id},
         },
     )
+
+
+ACTION_TRACK = "event_track"
+ACTION_IGNORE = "event_ignore"
+
+
+def _event_line(event: TrackedEvent) -> str:
+    hedge = " _(possible)_" if event.conditional else ""
+    at = f" at {event.clock} {event.zone or ''}".rstrip() if event.clock else ""
+    window = window_phrase(event.window.earliest, event.window.latest)
+    return f"*{window}*{at} · {event.kind} · {clip(event.what or event.trigger, 200)}{hedge}"
+
+
+def article_message(
+    title: str, bullets: list[str], events: list[TrackedEvent], date_note: str = ""
+) -> SlackMessage:
+    """The channel post for a tracked article: headline, summary, and each event it announced
+    with Track / Ignore buttons. Long lists stay within 50 blocks."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(title or "Article", 150)}},
+    ]
+    if bullets:
+        blocks.append(_section("\n".join(f"• {clip(b, 900)}" for b in bullets)))
+    if date_note:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": date_note}]})
+    if not events:
+        blocks.append(_section("No forward-looking deadline or meeting found in this article."))
+    else:
+        blocks.append(_section(f"*{len(events)} thing(s) to come back to* (tracked):"))
+    room = MAX_BLOCKS - len(blocks) - 1
+    for event in events[: room // 2]:
+        blocks.append(_section(_event_line(event)))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"track:{event.id}"[:255],
+                "elements": [
+                    _button("Track", ACTION_TRACK, event.id, "primary"),
+                    _button("Ignore", ACTION_IGNORE, event.id),
+                ],
+            }
+        )
+    hidden = len(events) - room // 2
+    if hidden > 0:
+        blocks.append(_section(f"…and {hidden} more; all are tracked."))
+    text = clip(f"{title}: {len(events)} upcoming item(s) tracked", MAX_TEXT_CHARS)
+    return SlackMessage(text=text, blocks=blocks[:MAX_BLOCKS])
+
+
+def deadlines_message(
+    rows: list[tuple[TrackedEvent, ArticleRecord, str]], days: int, zone: str
+) -> SlackMessage:
+    """Upcoming windows grouped by the day they open, each linking to its source thread.
+    `rows` carry the thread permalink (or "")."""
+    if not rows:
+        text = f"No tracked deadlines or meetings in the next {days} days in this channel."
+        return SlackMessage(text=text, blocks=[_section(text)])
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Next {days} days"}},
+    ]
+    current = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        if current is not None and lines:
+            blocks.append(_section(f"*{day_label(current)}*\n" + "\n".join(lines)))
+
+    for event, article, link in rows:
+        if event.window.earliest != current:
+            flush()
+            current, lines = event.window.earliest, []
+        source = f"<{link}|{clip(article.title, 80)}>" if link else clip(article.title, 80)
+        lines.append(f"• {_event_line(event)} — {source}")
+        if len(blocks) >= MAX_BLOCKS - 2:
+            break
+    flush()
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Times in {zone}."}]}
+    )
+    return SlackMessage(
+        text=f"{len(rows)} upcoming item(s) in the next {days} days", blocks=blocks[:MAX_BLOCKS]
+    )

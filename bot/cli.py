@@ -1,7 +1,7 @@
 """The `newsbot` command: extract events from text, and run the bot.
 
 Exit codes: 0 success; 2 bad input or usage (a one-line message on stderr); 3 the spaCy model
-is missing; 4 a mode that needs Slack credentials or services this build does not provide.
+is missing; 4 a service or setting the mode needs is missing (Redis, Slack credentials).
 """
 
 from __future__ import annotations
@@ -163,9 +163,17 @@ def command_worker(args: argparse.Namespace) -> int:
     return run_worker(settings)
 
 
-def command_unavailable(args: argparse.Namespace) -> int:
-    print(f"newsbot {args.command}: not available in this build yet", file=sys.stderr)
-    return EXIT_UNAVAILABLE
+def command_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.web import serve
+    from config.logging import configure_logging
+    from config.settings import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    port = args.port or int(os.environ.get("PORT", "3000"))
+    return serve(settings, port, args.host)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,9 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="dispatch due reminders to Slack").set_defaults(
         handler=command_worker
     )
-    commands.add_parser("serve", help="the Slack web process").set_defaults(
-        handler=command_unavailable
-    )
+    serve_cmd = commands.add_parser("serve", help="the Slack web process (HTTP)")
+    serve_cmd.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
+    serve_cmd.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    serve_cmd.set_defaults(handler=command_serve)
     return parser
 
 

@@ -36,3 +36,13 @@ def snooze(
     if store.snooze_event(team, event, until) == 0:
         return ActionOutcome(False, "Nothing left to snooze for this event.")
     return ActionOutcome(True, f"<@{user}> snoozed this until {until:%a %d %b %H:%M %Z}.")
+
+
+def reopen(store: RedisStore, team: str, event: str, user: str, now: datetime) -> ActionOutcome:
+    stored = store.event(team, event)
+    if stored is None:
+        return ActionOutcome(False, "This event is no longer tracked.")
+    if stored.state == "open":
+        return ActionOutcome(False, "Already tracked: I'll come back when its window opens.")
+    revived = store.reopen_event(team, event, now)
+    return ActionOutcome(True, f"<@{user}> tracks this again ({revived} reminder(s) back on).")

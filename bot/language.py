@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_FUNCTION_WORDS = frozenset(
+FUNCTION_WORDS = frozenset(
     [
         "the",
         "a",
@@ -77,5 +77,5 @@ def looks_english(text: str) -> bool:
     words = _WORD.findall(text[:20000].lower())
     if len(words) < MIN_WORDS_TO_JUDGE:
         return True
-    share = sum(word in _FUNCTION_WORDS for word in words) / len(words)
+    share = sum(word in FUNCTION_WORDS for word in words) / len(words)
     return share >= MIN_FUNCTION_SHARE

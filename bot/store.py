@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import redis
@@ -31,6 +31,8 @@ from bot.errors import NewsbotError
 from bot.reminders import ArticleRecord, EventState, Reminder, TrackedEvent
 
 TEAMS_KEY = "nb:teams"
+JOBS_STREAM = "nb:jobs"
+JOBS_GROUP = "workers"
 
 # Keeps the channel index equal to the earliest due time of each channel's set.
 _REINDEX = """
@@ -280,6 +282,10 @@ class RedisStore:
             body = TrackedEvent.from_json(event.id, event.to_json())
             record = json.dumps({**body.to_json(), "s": keep_state})
             pipe.hset(self.key(team, "ev"), event.id, record)
+            pipe.zadd(
+                self.key(team, f"chev:{article.channel}"),
+                {event.id: event.window.latest.toordinal()},
+            )
             if event.id not in known:
                 pipe.rpush(event_list, event.id)
         pipe.sadd(TEAMS_KEY, team)
@@ -324,6 +330,28 @@ class RedisStore:
             changed += self._run_reschedule(team, channel, argv)
         return changed
 
+    def reopen_event(self, team: str, event: str, now: datetime) -> int:
+        """Track an ignored event again: its cancelled reminders still ahead come back."""
+        stored = self.event(team, event)
+        if stored is None:
+            return 0
+        self._redis.hset(self.key(team, "ev"), event, json.dumps({**stored.to_json(), "s": "open"}))
+        revived = [
+            Reminder.from_json(rid, {**data, "s": "scheduled"})
+            for rid, data in self._reminders_of(team, event)
+            if data["s"] == "cancelled" and int(data["d"]) > _epoch(now)
+        ]
+        pipe = self._redis.pipeline(transaction=True)
+        for reminder in revived:
+            # The hash and both due sets change in one MULTI, so no claim sees half of it.
+            pipe.hset(self.key(team, "rem"), reminder.id, _dumps(reminder.to_json()))
+            due = int(_epoch(reminder.due))
+            pipe.zadd(self.due_key(team, reminder.channel), {reminder.id: due})
+            pipe.zadd(self.key(team, "due"), {reminder.channel: due}, lt=True)
+        pipe.sadd(TEAMS_KEY, team)
+        pipe.execute()
+        return len(revived)
+
     def snooze_event(self, team: str, event: str, until: datetime) -> int:
         """Move the event's next scheduled reminder (or a new follow-up) to `until`."""
         pending = [
@@ -353,6 +381,71 @@ class RedisStore:
         for rid, raw in zip(ids, values, strict=True):
             if raw is not None:
                 yield rid, json.loads(raw)
+
+    def channel_events(
+        self, team: str, channel: str, first: date, last: date
+    ) -> list[tuple[TrackedEvent, ArticleRecord]]:
+        """Open events of `channel` whose window meets [first, last], soonest first."""
+        ids = cast(
+            list[str],
+            self._redis.zrangebyscore(self.key(team, f"chev:{channel}"), first.toordinal(), "+inf"),
+        )
+        found: list[tuple[TrackedEvent, ArticleRecord]] = []
+        for event_id in ids:
+            event = self.event(team, event_id)
+            if event is None or event.state != "open" or event.window.earliest > last:
+                continue
+            article = self.article(team, event.article)
+            if article is not None:
+                found.append((event, article))
+        return sorted(found, key=lambda pair: (pair[0].window.earliest, pair[0].window.latest))
+
+    # ---------------------------------------------------------------- the job stream
+
+    def enqueue_job(self, job: dict[str, str]) -> str:
+        """Add a job for the workers (at most ~100,000 kept)."""
+        fields: dict[Any, Any] = dict(job)
+        return str(self._redis.xadd(JOBS_STREAM, fields, maxlen=100_000, approximate=True))
+
+    def ensure_job_group(self) -> None:
+        try:
+            self._redis.xgroup_create(JOBS_STREAM, JOBS_GROUP, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    def read_jobs(
+        self, consumer: str, count: int, block_ms: int, reclaim_idle_ms: int
+    ) -> list[tuple[str, dict[str, str]]]:
+        """Jobs a crashed consumer left pending first, then new ones."""
+        reclaimed: list[Any] = self._redis.xautoclaim(
+            JOBS_STREAM, JOBS_GROUP, consumer, reclaim_idle_ms, start_id="0-0", count=count
+        )
+        jobs = [(str(i), dict(f)) for i, f in reclaimed[1] if f]
+        if jobs:
+            return jobs
+        answer = cast(
+            list[Any] | None,
+            self._redis.xreadgroup(
+                JOBS_GROUP, consumer, {JOBS_STREAM: ">"}, count=count, block=block_ms
+            ),
+        )
+        if not answer:
+            return []
+        return [(str(i), dict(f)) for i, f in answer[0][1]]
+
+    def ack_job(self, job_id: str) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.xack(JOBS_STREAM, JOBS_GROUP, job_id)
+        pipe.xdel(JOBS_STREAM, job_id)
+        pipe.execute()
+
+    def pending_jobs(self) -> int:
+        try:
+            info: dict[str, Any] = self._redis.xpending(JOBS_STREAM, JOBS_GROUP)
+        except redis.ResponseError:
+            return 0
+        return int(info.get("pending", 0))
 
     # ---------------------------------------------------------------- reminders
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.extraction import extract
+from bot.model import Event
 from bot.reminders import ArticleRecord, Reminder, TrackedEvent, article_id, schedule, track
 from bot.store import RedisStore, SaveResult
 
@@ -31,7 +32,9 @@ class TrackResult:
     reminders: list[Reminder]
 
 
-def track_article(store: RedisStore, article: ArticleInput, now: datetime) -> TrackResult:
+def track_article(
+    store: RedisStore, article: ArticleInput, now: datetime, events: list[Event] | None = None
+) -> TrackResult:
     """Store the article's tracked events and reminders. Storing it again changes nothing.
 
     Reminders are planned from the moment the article was first stored, so a second ingest
@@ -50,7 +53,8 @@ def track_article(store: RedisStore, article: ArticleInput, now: datetime) -> Tr
         zone=article.zone,
         stored_at=planned_from,
     )
-    events = extract(article.text, article.published, article.zone)
+    if events is None:
+        events = extract(article.text, article.published, article.zone)
     policy = store.channel_policy(article.team, article.channel)
     plans: list[tuple[TrackedEvent, list[Reminder]]] = []
     for tracked, source in track(events, key):

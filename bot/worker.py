@@ -15,7 +15,9 @@ from types import FrameType
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
 
+from bot.article_jobs import run_job
 from bot.blocks import SlackMessage
 from bot.dispatch import Dispatcher, DispatchSettings, RedisPacer, SystemClock
 from bot.errors import NewsbotError
@@ -26,7 +28,7 @@ from config.settings import Settings
 log = structlog.get_logger(__name__)
 
 
-def build_dispatcher(settings: Settings, owner: str) -> Dispatcher:
+def connect(settings: Settings) -> tuple[RedisStore, WebClient]:
     if not settings.redis_url:
         raise NewsbotError("REDIS_URL is not set: the worker keeps its reminders in Redis")
     if not settings.slack_bot_token:
@@ -34,6 +36,12 @@ def build_dispatcher(settings: Settings, owner: str) -> Dispatcher:
     store = RedisStore.from_url(settings.redis_url)
     store.ping()
     client = make_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_s)
+    return store, client
+
+
+def build_dispatcher(
+    settings: Settings, owner: str, store: RedisStore, client: WebClient
+) -> Dispatcher:
     posts = 0
     lock = threading.Lock()
 
@@ -62,8 +70,13 @@ def build_dispatcher(settings: Settings, owner: str) -> Dispatcher:
 def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
     """Dispatch due reminders until SIGTERM/SIGINT (or `stop`)."""
     owner = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
-    dispatcher = build_dispatcher(settings, owner)
+    store, client = connect(settings)
+    dispatcher = build_dispatcher(settings, owner, store, client)
     stop = stop or threading.Event()
+    store.ensure_job_group()
+    jobs = threading.Thread(
+        target=consume_jobs, args=(store, client, owner, stop), name="jobs", daemon=True
+    )
 
     def dispatch_tick() -> None:
         try:
@@ -94,7 +107,29 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
         signal.signal(signal.SIGINT, on_signal)
     log.info("worker_started", worker=owner)
     scheduler.start()
+    jobs.start()
     stop.wait()
     scheduler.shutdown(wait=True)
+    jobs.join(timeout=10)
     log.info("worker_stopped", worker=owner)
     return 0
+
+
+def consume_jobs(store: RedisStore, client: WebClient, owner: str, stop: threading.Event) -> None:
+    """Run queued jobs until `stop`; a job left by a crashed worker is reclaimed after a minute."""
+    clock = SystemClock()
+    while not stop.is_set():
+        try:
+            batch = store.read_jobs(owner, count=10, block_ms=1000, reclaim_idle_ms=60_000)
+        except Exception:
+            log.exception("job_read_failed", worker=owner)
+            stop.wait(1)
+            continue
+        for job_id, job in batch:
+            try:
+                outcome = run_job(store, client, job_id, job, clock.now())
+                log.info("job_done", job=job_id, outcome=outcome, worker=owner)
+            except Exception:
+                # A job that fails is reported once and dropped, so it cannot block the stream.
+                log.exception("job_failed", job=job_id, worker=owner)
+            store.ack_job(job_id)

@@ -9,12 +9,14 @@ from slack_sdk import WebClient
 
 from bot.blocks import (
     ACTION_DONE,
+    ACTION_IGNORE,
     ACTION_NOT_RELEVANT,
     ACTION_OPEN_ARTICLE,
     ACTION_SNOOZE_1D,
     ACTION_SNOOZE_3D,
+    ACTION_TRACK,
 )
-from bot.event_actions import ActionOutcome, mark_event, snooze
+from bot.event_actions import ActionOutcome, mark_event, reopen, snooze
 from handlers.deps import HandlerDeps
 
 
@@ -59,6 +61,18 @@ def register(app: App, deps: HandlerDeps) -> None:
 
         return handler
 
+    def on_track(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team, user, event, _ = _context(body)
+        outcome = reopen(deps.store, team, event, user, deps.clock.now())
+        if outcome.changed:
+            _note(client, body, outcome)
+
+    def on_ignore(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team, user, event, _ = _context(body)
+        _note(client, body, mark_event(deps.store, team, event, "not_relevant", user))
+
     def on_open(ack: Ack) -> None:
         ack()  # the button carries the URL; Slack opens it
 
@@ -67,3 +81,13 @@ def register(app: App, deps: HandlerDeps) -> None:
     app.action(ACTION_SNOOZE_1D)(on_snooze(1))
     app.action(ACTION_SNOOZE_3D)(on_snooze(3))
     app.action(ACTION_OPEN_ARTICLE)(on_open)
+    app.action(ACTION_TRACK)(on_track)
+    app.action(ACTION_IGNORE)(on_ignore)
+
+
+def _note(client: WebClient, body: dict[str, Any], outcome: ActionOutcome) -> None:
+    """Tell the clicker what changed, without touching the shared article message."""
+    channel = (body.get("channel") or {}).get("id")
+    user = (body.get("user") or {}).get("id")
+    if channel and user:
+        client.chat_postEphemeral(channel=channel, user=user, text=outcome.note)

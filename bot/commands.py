@@ -1,0 +1,135 @@
+"""Parses the text of `/news` into a command, or a friendly error with the usage. Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MAX_COMMAND_TEXT = 100_000
+
+USAGE = """*newsbot* — tracks the deadlines and meetings the news announces.
+• `/news track <url or pasted article text>` — read an article and track what it announces
+• `/news deadlines [days]` — upcoming windows in this channel (default 14 days)
+• `/news settings tz <Area/City>` — this channel's time zone (e.g. `Europe/Paris`)
+• `/news settings quiet <HH-HH>` — hours with no alerts (e.g. `20-08`)
+• `/news help` — this message"""
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class TrackText:
+    text: str
+
+
+@dataclass(frozen=True)
+class TrackUrl:
+    url: str
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    days: int
+
+
+@dataclass(frozen=True)
+class SetZone:
+    zone: str
+
+
+@dataclass(frozen=True)
+class SetQuiet:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CommandError:
+    """What the user typed could not be read; `message` says why and what to type."""
+
+    message: str
+
+
+Command = Help | TrackText | TrackUrl | Deadlines | SetZone | SetQuiet | CommandError
+
+_URL = re.compile(r"^<?(https?://[^\s|>]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
+
+
+def parse(text: str) -> Command:
+    """The command in `/news` text. Never raises: bad input becomes a CommandError."""
+    text = (text or "").strip()
+    if not text:
+        return CommandError("Tell me what to do. " + _hint())
+    if len(text) > MAX_COMMAND_TEXT:
+        return CommandError(
+            f"That is {len(text):,} characters; paste at most {MAX_COMMAND_TEXT:,} "
+            "(one article), or give its URL."
+        )
+    verb, _, rest = text.partition(" ")
+    verb = verb.lower()
+    rest = rest.strip()
+    if verb in ("help", "?"):
+        return Help()
+    if verb == "track":
+        return _track(rest)
+    if verb in ("deadlines", "upcoming"):
+        return _deadlines(rest)
+    if verb == "settings":
+        return _settings(rest)
+    return CommandError(f"I don't know `{clip_word(verb)}`. " + _hint())
+
+
+def clip_word(word: str) -> str:
+    return word if len(word) <= 30 else word[:29] + "…"
+
+
+def _hint() -> str:
+    return "Try `/news help` for the list of commands."
+
+
+def _track(rest: str) -> Command:
+    if not rest:
+        return CommandError("Give me a URL or paste the article: `/news track <url or text>`.")
+    url = _URL.match(rest)
+    if url:
+        return TrackUrl(url.group(1))
+    if len(rest.split()) < 8:
+        return CommandError(
+            "That is too short to be an article. Paste the article's text, or give its URL."
+        )
+    return TrackText(rest)
+
+
+def _deadlines(rest: str) -> Command:
+    if not rest:
+        return Deadlines(14)
+    word = rest.split(maxsplit=1)[0].lower().removesuffix("d")
+    if not word.isdigit() or not 1 <= int(word) <= 365:
+        return CommandError("Give a number of days from 1 to 365: `/news deadlines 30`.")
+    return Deadlines(int(word))
+
+
+def _settings(rest: str) -> Command:
+    what, _, value = rest.partition(" ")
+    value = value.strip()
+    if what.lower() == "tz":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            return CommandError(
+                f"`{clip_word(value) or '(nothing)'}` is not a time zone I know. "
+                "Use an IANA name like `Europe/Paris` or `America/New_York`."
+            )
+        return SetZone(value)
+    if what.lower() == "quiet":
+        match = re.fullmatch(r"(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?", value)
+        if match is None or not all(0 <= int(h) <= 23 for h in match.groups()):
+            return CommandError(
+                "Give quiet hours as `HH-HH`, for example `/news settings quiet 20-08`."
+            )
+        return SetQuiet(int(match.group(1)), int(match.group(2)))
+    return CommandError("Settings are `tz <Area/City>` and `quiet <HH-HH>`. " + _hint())

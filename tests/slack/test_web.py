@@ -1,0 +1,200 @@
+"""`newsbot serve` as a real HTTP server: signed slash commands, the job stream into a worker,
+signature and replay checks, and the health endpoint."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.article_jobs import run_job
+from bot.local_redis import LocalRedis, free_port
+from bot.store import RedisStore
+from bot.tracking import ArticleInput, track_article
+from tests.conftest import Seed
+from tests.fakes.slack_api import FakeSlack
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SECRET = "web-test-secret"
+TEAM = "T1"
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def server(
+    redis_server: LocalRedis, slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS"))}
+    env.update(
+        REDIS_URL=redis_server.url, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.base_url, LOG_LEVEL="WARNING",
+    )  # fmt: skip
+    log = tmp_path_factory.mktemp("web") / "web.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise AssertionError("newsbot serve did not come up: " + log.read_text())
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        assert "Traceback" not in log.read_text()
+
+
+def _post(
+    base: str, body: str, *, stamp: int | None = None, secret: str = SECRET
+) -> tuple[int, str]:
+    stamp = int(time.time()) if stamp is None else stamp
+    signature = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
+    request = urllib.request.Request(
+        f"{base}/slack/events", data=body.encode(), method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": str(stamp),
+            "X-Slack-Signature": f"v0={signature.hexdigest()}",
+        },
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read().decode()
+
+
+def _news(
+    base: str, text: str, channel: str = "C1", **signing: object
+) -> tuple[int, dict[str, object]]:
+    body = urlencode({
+        "command": "/news", "text": text, "team_id": TEAM, "channel_id": channel,
+        "user_id": "U1", "response_url": "http://127.0.0.1:9/unused", "trigger_id": "1.2.3",
+        "api_app_id": "A1", "token": "legacy",
+    })  # fmt: skip
+    status, raw = _post(base, body, **signing)  # type: ignore[arg-type]
+    return status, (json.loads(raw) if raw.startswith("{") else {"raw": raw})
+
+
+def test_help_lists_every_subcommand(server: str) -> None:
+    status, reply = _news(server, "help")
+    assert status == 200 and reply["response_type"] == "ephemeral"
+    for sub in ("track", "deadlines", "settings tz", "settings quiet", "help"):
+        assert f"/news {sub}" in str(reply["text"])
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "Tell me what to do"),
+        ("frobnicate now", "I don't know `frobnicate`"),
+        ("deadlines many", "number of days"),
+        ("settings tz Mars/Base", "not a time zone"),
+        ("settings quiet late", "HH-HH"),
+        ("track", "Give me a URL"),
+        ("track too short", "too short"),
+    ],
+)
+def test_bad_input_gets_a_friendly_ephemeral_error(server: str, text: str, says: str) -> None:
+    status, reply = _news(server, text)
+    assert status == 200
+    assert reply["response_type"] == "ephemeral"
+    assert says in str(reply["text"])
+
+
+def test_settings_change_the_channel_policy(server: str, store: RedisStore) -> None:
+    assert "Asia/Tokyo" in str(_news(server, "settings tz Asia/Tokyo", channel="CSET")[1]["text"])
+    assert "22:00" in str(_news(server, "settings quiet 22-07", channel="CSET")[1]["text"])
+    policy = store.channel_policy(TEAM, "CSET")
+    assert (policy.zone, policy.quiet.start, policy.quiet.end) == ("Asia/Tokyo", 22, 7)
+
+
+def test_deadlines_groups_upcoming_windows_by_day(server: str, store: RedisStore) -> None:
+    published = datetime.now(UTC) - timedelta(hours=1)
+    text = (
+        "The finance committee will vote on the budget next Tuesday, its chair said. "
+        "A hearing on the appeal is expected later this month, lawyers said on Monday."
+    )
+    track_article(store, ArticleInput(team=TEAM, channel="CDL", thread_ts="1.0",
+                  title="Budget vote", text=text, published=published, zone="UTC"), published)  # fmt: skip
+    status, reply = _news(server, "deadlines 40", channel="CDL")
+    assert status == 200
+    blocks = json.dumps(reply["blocks"])
+    assert "Next 40 days" in blocks and "vote" in blocks and "Budget vote" in blocks
+
+
+def test_track_pasted_text_goes_through_the_job_stream(
+    server: str, store: RedisStore, slack: FakeSlack, seed: Seed
+) -> None:
+    store.ensure_job_group()
+    status, reply = _news(server, "track " + seed.text, channel="CTRACK")
+    assert status == 200 and "Reading the article" in str(reply["text"])
+    [(job_id, job)] = store.read_jobs(
+        "test-worker", count=10, block_ms=2000, reclaim_idle_ms=60_000
+    )
+    client = WebClient(token="xoxb-test", base_url=slack.base_url)
+    assert run_job(store, client, job_id, job, datetime(2025, 4, 18, 10, tzinfo=UTC)) == "tracked"
+    store.ack_job(job_id)
+    [post] = slack.posts("CTRACK")
+    assert post.blocks is not None and post.blocks[0]["type"] == "header"
+    assert "London" in json.dumps(post.blocks)
+    assert len([r for r in store.reminders(TEAM) if r.channel == "CTRACK"]) == 8
+    # A second identical request is recognised, not posted again.
+    _news(server, "track " + seed.text, channel="CTRACK")
+    [(job_id, job)] = store.read_jobs(
+        "test-worker", count=10, block_ms=2000, reclaim_idle_ms=60_000
+    )
+    assert run_job(store, client, job_id, job, datetime(2025, 4, 18, 10, tzinfo=UTC)) == "duplicate"
+    assert len(slack.posts("CTRACK")) == 1
+
+
+def test_forty_kilobytes_of_pasted_text_is_accepted(server: str) -> None:
+    paragraph = "The council will vote on the new transit plan next Thursday, officials said. "
+    text = paragraph * (40_000 // len(paragraph) + 1)
+    status, reply = _news(server, "track " + text, channel="CBIG")
+    assert status == 200 and "Reading the article" in str(reply["text"])
+
+
+def test_bad_signature_and_replayed_requests_are_refused(server: str) -> None:
+    assert _news(server, "help", secret="wrong")[0] == 401
+    assert _news(server, "help", stamp=int(time.time()) - 6 * 60)[0] == 401
+
+
+def test_unknown_paths_and_health(server: str) -> None:
+    with urllib.request.urlopen(f"{server}/healthz", timeout=2) as response:
+        assert response.read() == b"ok\n"
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{server}/nothing", timeout=2)
+    assert missing.value.code == 404
+    missing.value.close()
