@@ -64,11 +64,11 @@ def _closed_phrase(latest: date, today: date) -> str:
     return f"closed on {day_label(latest)}"
 
 
-def _section(text: str) -> dict[str, Any]:
+def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_CHARS)}}
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
     button: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON_TEXT)},
@@ -82,13 +82,13 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 def alert_buttons(event: TrackedEvent, article: ArticleRecord) -> dict[str, Any]:
     elements = [
-        _button("Done", ACTION_DONE, event.id, "primary"),
-        _button("Snooze 1 day", ACTION_SNOOZE_1D, event.id),
-        _button("Snooze 3 days", ACTION_SNOOZE_3D, event.id),
-        _button("Not relevant", ACTION_NOT_RELEVANT, event.id),
+        button("Done", ACTION_DONE, event.id, "primary"),
+        button("Snooze 1 day", ACTION_SNOOZE_1D, event.id),
+        button("Snooze 3 days", ACTION_SNOOZE_3D, event.id),
+        button("Not relevant", ACTION_NOT_RELEVANT, event.id),
     ]
     if article.url:
-        open_article = _button("Open article", ACTION_OPEN_ARTICLE, event.id)
+        open_article = button("Open article", ACTION_OPEN_ARTICLE, event.id)
         open_article["url"] = article.url[:3000]
         elements.append(open_article)
     return {"type": "actions", "block_id": f"alert:{event.id}"[:255], "elements": elements}
@@ -128,7 +128,7 @@ def alert_message(
         due = f"{day_label(local_due.date())} {local_due:%H:%M %Z}"
         detail += f" _Late: this was due {due}; the bot was not running then._"
     blocks = [
-        _section(f"{headline}\n{detail}"),
+        section(f"{headline}\n{detail}"),
         {
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": clip(f"From: {article.title}", 2000)}],
@@ -165,29 +165,29 @@ def article_message(
         {"type": "header", "text": {"type": "plain_text", "text": clip(title or "Article", 150)}},
     ]
     if bullets:
-        blocks.append(_section("\n".join(f"• {clip(b, 900)}" for b in bullets)))
+        blocks.append(section("\n".join(f"• {clip(b, 900)}" for b in bullets)))
     if date_note:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": date_note}]})
     if not events:
-        blocks.append(_section("No forward-looking deadline or meeting found in this article."))
+        blocks.append(section("No forward-looking deadline or meeting found in this article."))
     else:
-        blocks.append(_section(f"*{len(events)} thing(s) to come back to* (tracked):"))
+        blocks.append(section(f"*{len(events)} thing(s) to come back to* (tracked):"))
     room = MAX_BLOCKS - len(blocks) - 1
     for event in events[: room // 2]:
-        blocks.append(_section(_event_line(event)))
+        blocks.append(section(_event_line(event)))
         blocks.append(
             {
                 "type": "actions",
                 "block_id": f"track:{event.id}"[:255],
                 "elements": [
-                    _button("Track", ACTION_TRACK, event.id, "primary"),
-                    _button("Ignore", ACTION_IGNORE, event.id),
+                    button("Track", ACTION_TRACK, event.id, "primary"),
+                    button("Ignore", ACTION_IGNORE, event.id),
                 ],
             }
         )
     hidden = len(events) - room // 2
     if hidden > 0:
-        blocks.append(_section(f"…and {hidden} more; all are tracked."))
+        blocks.append(section(f"…and {hidden} more; all are tracked."))
     text = clip(f"{title}: {len(events)} upcoming item(s) tracked", MAX_TEXT_CHARS)
     return SlackMessage(text=text, blocks=blocks[:MAX_BLOCKS])
 
@@ -199,7 +199,7 @@ def deadlines_message(
     `rows` carry the thread permalink (or "")."""
     if not rows:
         text = f"No tracked deadlines or meetings in the next {days} days in this channel."
-        return SlackMessage(text=text, blocks=[_section(text)])
+        return SlackMessage(text=text, blocks=[section(text)])
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"Next {days} days"}},
     ]
@@ -208,7 +208,7 @@ def deadlines_message(
 
     def flush() -> None:
         if current is not None and lines:
-            blocks.append(_section(f"*{day_label(current)}*\n" + "\n".join(lines)))
+            blocks.append(section(f"*{day_label(current)}*\n" + "\n".join(lines)))
 
     for event, article, link in rows:
         if event.window.earliest != current:

@@ -400,6 +400,10 @@ class RedisStore:
                 found.append((event, article))
         return sorted(found, key=lambda pair: (pair[0].window.earliest, pair[0].window.latest))
 
+    def first_delivery(self, team: str, event_id: str, ttl_s: int = 3600) -> bool:
+        """True the first time an Events API event id is seen; Slack's retries get False."""
+        return bool(self._redis.set(self.key(team, f"seen:{event_id}"), "1", nx=True, ex=ttl_s))
+
     # ---------------------------------------------------------------- the job stream
 
     def enqueue_job(self, job: dict[str, str]) -> str:

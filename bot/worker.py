@@ -17,10 +17,10 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
-from bot.article_jobs import run_job
 from bot.blocks import SlackMessage
 from bot.dispatch import Dispatcher, DispatchSettings, RedisPacer, SystemClock
 from bot.errors import NewsbotError
+from bot.jobs import run_job
 from bot.slack_client import SlackPoster, make_client
 from bot.store import Claimed, RedisStore
 from config.settings import Settings

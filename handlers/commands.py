@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.alerts import AlertPolicy, QuietHours
-from bot.article_jobs import track_text_job
 from bot.blocks import deadlines_message
 from bot.commands import (
     USAGE,
@@ -21,6 +20,7 @@ from bot.commands import (
     TrackUrl,
     parse,
 )
+from bot.jobs import track_text_job
 from handlers.deps import HandlerDeps
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk import WebClient
 
-from bot.article_jobs import run_job
+from bot.jobs import run_job
 from bot.local_redis import LocalRedis, free_port
 from bot.store import RedisStore
 from bot.tracking import ArticleInput, track_article
@@ -198,3 +198,95 @@ def test_unknown_paths_and_health(server: str) -> None:
         urllib.request.urlopen(f"{server}/nothing", timeout=2)
     assert missing.value.code == 404
     missing.value.close()
+
+
+def _event(base: str, payload: dict[str, object], retry: int | None = None) -> int:
+    body = json.dumps(payload)
+    stamp = int(time.time())
+    signature = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": f"v0={signature.hexdigest()}",
+    }
+    if retry is not None:
+        headers["X-Slack-Retry-Num"] = str(retry)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    request = urllib.request.Request(f"{base}/slack/events", data=body.encode(), headers=headers)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status
+
+
+def _jobs(store: RedisStore) -> list[tuple[str, dict[str, str]]]:
+    return store.read_jobs("test-worker", count=50, block_ms=500, reclaim_idle_ms=60_000)
+
+
+def test_mention_in_a_thread_queues_one_summary_even_when_slack_retries(
+    server: str, store: RedisStore
+) -> None:
+    store.ensure_job_group()
+    payload = {
+        "type": "event_callback", "team_id": TEAM, "api_app_id": "A1", "event_id": "Ev123",
+        "event_time": int(time.time()), "token": "legacy",
+        "event": {"type": "app_mention", "user": "U1", "channel": "CTHR", "ts": "1700000100.000200",
+                  "thread_ts": "1700000000.000100", "text": "<@UBOT> summarize please"},
+    }  # fmt: skip
+    assert _event(server, payload) == 200
+    assert _event(server, payload, retry=1) == 200
+    time.sleep(0.5)  # the listener runs after the ack
+    jobs = _jobs(store)
+    assert [(j["type"], j["thread_ts"]) for _, j in jobs] == [
+        ("summarize_thread", "1700000000.000100")
+    ]
+
+
+def test_message_shortcut_queues_a_summary(server: str, store: RedisStore) -> None:
+    store.ensure_job_group()
+    payload = {
+        "type": "message_action", "callback_id": "summarize_thread", "trigger_id": "1.2",
+        "team": {"id": TEAM}, "user": {"id": "U1"}, "channel": {"id": "CSHORT"},
+        "message": {"ts": "1700000200.000100", "text": "hi"}, "token": "legacy",
+        "api_app_id": "A1",
+    }  # fmt: skip
+    status, _ = _post(server, urlencode({"payload": json.dumps(payload)}))
+    assert status == 200
+    time.sleep(0.5)
+    assert [j["channel"] for _, j in _jobs(store)] == ["CSHORT"]
+
+
+def test_summary_of_a_600_message_thread_stays_within_block_kit_limits(
+    store: RedisStore, slack: FakeSlack
+) -> None:
+    client = WebClient(token="xoxb-test", base_url=slack.base_url)
+    parent = str(client.chat_postMessage(channel="CLONG", text="Launch planning thread")["ts"])
+    lines = [
+        "We decided to ship the beta to partners next Tuesday.",
+        "Can legal review the contract before then?",
+        "The board will vote on the budget on the 28th.",
+        "Marketing needs the final copy by Friday.",
+        "I agree, the partner list looks right.",
+        "Who owns the press release?",
+    ]
+    for i in range(600):
+        client.chat_postMessage(
+            channel="CLONG", thread_ts=parent, text=f"{lines[i % len(lines)]} (note {i})"
+        )
+    job = {"type": "summarize_thread", "team": TEAM, "channel": "CLONG", "thread_ts": parent,
+           "user": "U1"}  # fmt: skip
+    now = datetime.now(UTC)
+    job_id = f"{int(time.time() * 1000)}-0"
+    assert run_job(store, client, job_id, job, now) == "summarized"
+    [summary] = [p for p in slack.posts("CLONG") if p.text.startswith("Thread summary")]
+    assert summary.thread_ts == parent and summary.blocks is not None
+    assert len(summary.blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in summary.blocks if b["type"] == "section")
+    text = json.dumps(summary.blocks)
+    assert "We decided to ship the beta" in text and "Who owns the press release?" in text
+    assert "601 messages" in text
+    track = next(
+        b for b in summary.blocks if b.get("accessory", {}).get("action_id") == "event_track"
+    )
+    event_id = track["accessory"]["value"]
+    assert store.event(TEAM, event_id).state == "not_relevant"  # type: ignore[union-attr]
+    # Running the same job again (a worker crashed after posting) does not post twice.
+    assert run_job(store, client, job_id, job, now) == "already_posted"

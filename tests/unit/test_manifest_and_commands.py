@@ -25,8 +25,15 @@ MANIFEST = Path(__file__).resolve().parents[2] / "config" / "slack_manifest.yaml
 def test_manifest_routes_commands_and_buttons_to_the_events_endpoint() -> None:
     text = MANIFEST.read_text(encoding="utf-8")
     assert "command: /news" in text
-    assert text.count("/slack/events") == 2  # the command and interactivity
-    for scope in ("commands", "chat:write", "channels:history", "groups:history"):
+    assert text.count("/slack/events") == 3  # the command, interactivity and events
+    assert "callback_id: summarize_thread" in text and "- app_mention" in text
+    for scope in (
+        "commands",
+        "chat:write",
+        "channels:history",
+        "groups:history",
+        "app_mentions:read",
+    ):
         assert f"- {scope}" in text
 
 
