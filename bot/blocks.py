@@ -225,3 +225,35 @@ def deadlines_message(
     return SlackMessage(
         text=f"{len(rows)} upcoming item(s) in the next {days} days", blocks=blocks[:MAX_BLOCKS]
     )
+
+
+MAX_HOME_BLOCKS = 100
+
+
+def home_view(
+    rows: list[tuple[TrackedEvent, ArticleRecord]], today: date, zone: str
+) -> dict[str, Any]:
+    """The App Home tab: upcoming windows in the user's channels, the next seven days first."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Upcoming deadlines"}},
+    ]
+    week = [(e, a) for e, a in rows if e.window.earliest <= today + timedelta(days=7)]
+    later = [(e, a) for e, a in rows if e.window.earliest > today + timedelta(days=7)]
+    for title, group in (("Next 7 days", week), ("Later", later)):
+        if not group:
+            continue
+        blocks.append(section(f"*{title}*"))
+        for event, article in group:
+            if len(blocks) >= MAX_HOME_BLOCKS - 2:
+                break
+            blocks.append(
+                section(f"{_event_line(event)}\n<#{article.channel}> · {clip(article.title, 100)}")
+            )
+    if len(blocks) == 1:
+        blocks.append(
+            section("Nothing coming up in your channels. Track an article with `/news track`.")
+        )
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Times in {zone}."}]}
+    )
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -19,7 +19,7 @@ from bot.dispatch import Clock, SystemClock
 from bot.errors import NewsbotError
 from bot.store import RedisStore, StoreError
 from config.settings import Settings
-from handlers import alerts, commands, threads
+from handlers import alerts, commands, home, threads
 from handlers.deps import HandlerDeps
 
 log = structlog.get_logger(__name__)
@@ -46,6 +46,7 @@ def build_app(settings: Settings, store: RedisStore, clock: Clock | None = None)
     commands.register(app, deps)
     alerts.register(app, deps)
     threads.register(app, deps)
+    home.register(app, deps)
     return app
 
 

@@ -239,7 +239,11 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "users.conversations": self._users_conversations,
+            "views.publish": self._views_publish,
         }
+        self.memberships: dict[str, list[str]] = {}
+        self.published_views: list[tuple[str, dict[str, Any]]] = []
         self._server: _FakeSlackHTTPServer | None = None
         self._serve_thread: threading.Thread | None = None
 
@@ -505,6 +509,30 @@ class FakeSlack:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _users_conversations(self, request: _ApiRequest) -> dict[str, Any]:
+        """The channels set in ``memberships[user]`` (tests decide who is where)."""
+        user = str(request.params.get("user", ""))
+        with self._lock:
+            channels = list(self.memberships.get(user, []))
+        return {
+            "ok": True,
+            "channels": [{"id": channel, "name": channel.lower()} for channel in channels],
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _views_publish(self, request: _ApiRequest) -> dict[str, Any]:
+        user = _required_string(request.params, "user_id", "user_not_found")
+        view = request.params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise _SlackError("invalid_arguments")
+        if len(view.get("blocks", [])) > 100:
+            raise _SlackError("invalid_blocks")
+        with self._lock:
+            self.published_views.append((user, view))
+        return {"ok": True, "view": {"id": "V1", **view}}
 
     def _chat_post_message(self, request: _ApiRequest) -> dict[str, Any]:
         params = request.params

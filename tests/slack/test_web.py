@@ -290,3 +290,32 @@ def test_summary_of_a_600_message_thread_stays_within_block_kit_limits(
     assert store.event(TEAM, event_id).state == "not_relevant"  # type: ignore[union-attr]
     # Running the same job again (a worker crashed after posting) does not post twice.
     assert run_job(store, client, job_id, job, now) == "already_posted"
+
+
+def test_app_home_shows_only_the_users_channels_next_week_first(
+    server: str, store: RedisStore, slack: FakeSlack
+) -> None:
+    now = datetime.now(UTC)
+    for channel, text in (
+        ("CMINE", "The council will vote on the transit plan tomorrow, officials said."),
+        ("CMINE", "The regulator will decide on the merger in five weeks, the agency said."),
+        ("CSECRET", "The board will meet tomorrow to pick a new chief executive."),
+    ):
+        track_article(store, ArticleInput(team=TEAM, channel=channel, thread_ts="1.0",
+                      title=f"Story {text[:20]}", text=text, published=now, zone="UTC"), now)  # fmt: skip
+    slack.memberships["U7"] = ["CMINE"]
+    payload = {
+        "type": "event_callback", "team_id": TEAM, "api_app_id": "A1", "event_id": "EvHome1",
+        "event_time": int(time.time()), "token": "legacy",
+        "event": {"type": "app_home_opened", "user": "U7", "channel": "D1", "tab": "home"},
+    }  # fmt: skip
+    assert _event(server, payload) == 200
+    deadline = time.monotonic() + 5
+    while not slack.published_views and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [(user, view)] = slack.published_views
+    text = json.dumps(view)
+    assert user == "U7"
+    assert "transit plan" in text and "merger" in text
+    assert "chief executive" not in text  # a channel U7 is not in
+    assert text.index("Next 7 days") < text.index("transit plan") < text.index("Later")
