@@ -126,11 +126,14 @@ def command_run(args: argparse.Namespace) -> int:
     from config.settings import Settings
 
     settings = Settings.from_env()
-    configure_logging("WARNING")
     if not settings.offline:
-        print("newsbot: connecting to Slack is not available in this build yet; "
-              "unset SLACK_BOT_TOKEN to run offline on the seeds", file=sys.stderr)  # fmt: skip
-        return EXIT_UNAVAILABLE
+        import os
+
+        from bot.web import run_all
+
+        configure_logging(settings.log_level)
+        return run_all(settings, args.port or int(os.environ.get("PORT", "3000")), args.host)
+    configure_logging("WARNING")
     start, _, end = settings.quiet_hours.partition("-")
     seeds = Path(args.seeds) if args.seeds else settings.seeds_dir
     if not seeds.is_dir():
@@ -191,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_cmd = commands.add_parser("run", help="run the bot (offline on the seeds without Slack)")
     run_cmd.add_argument("--seeds", help="folder of seed articles (default: seeds/)")
+    run_cmd.add_argument("--port", type=int, default=None, help="with Slack: default $PORT or 3000")
+    run_cmd.add_argument("--host", default="127.0.0.1", help="with Slack: address to listen on")
     run_cmd.set_defaults(handler=command_run)
 
     commands.add_parser("worker", help="dispatch due reminders to Slack").set_defaults(

@@ -71,14 +71,42 @@ def wsgi_app(app: App, store: RedisStore) -> WSGIApplication:
     return route
 
 
-def serve(settings: Settings, port: int, host: str = "0.0.0.0") -> int:
-    import waitress
-
+def _connect(settings: Settings) -> RedisStore:
     if not settings.redis_url:
         raise NewsbotError("REDIS_URL is not set: the web process reads and queues through Redis")
     store = RedisStore.from_url(settings.redis_url)
     store.ping()
+    return store
+
+
+def serve(settings: Settings, port: int, host: str = "0.0.0.0") -> int:
+    """HTTP mode, or Socket Mode when SLACK_APP_TOKEN is set (no public address needed)."""
+    import waitress
+
+    store = _connect(settings)
     app = build_app(settings, store)
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("socket_mode_started")
+        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        return 0
     log.info("web_started", port=port)
     waitress.serve(wsgi_app(app, store), host=host, port=port, threads=16, ident="newsbot")
     return 0
+
+
+def run_all(settings: Settings, port: int, host: str = "127.0.0.1") -> int:
+    """Web and worker in one process, for a small team or a laptop (`newsbot run`)."""
+    import threading
+
+    from bot.worker import run_worker
+
+    stop = threading.Event()
+    worker = threading.Thread(target=run_worker, args=(settings, stop), name="worker", daemon=True)
+    worker.start()
+    try:
+        return serve(settings, port, host)
+    finally:
+        stop.set()
+        worker.join(timeout=15)

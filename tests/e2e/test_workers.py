@@ -161,3 +161,35 @@ def test_worker_killed_between_posting_and_recording_does_not_post_twice(
     _assert_exactly_once(slack, store, 300)
     recovered = [r for r in store.reminders(TEAM) if r.reason == "found an earlier post"]
     assert recovered, "the post of the killed worker should have been found, not repeated"
+
+
+def test_run_with_slack_credentials_serves_and_dispatches_in_one_process(
+    store: RedisStore, slack: FakeSlack, redis_server: LocalRedis, tmp_path: Path
+) -> None:
+    from bot.local_redis import free_port
+
+    parent = _thread_parents(slack)
+    store_due_reminders(
+        store, TEAM, 3, 1, datetime.now(UTC).replace(microsecond=0), thread_for=parent
+    )
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS"))}
+    env.update(
+        REDIS_URL=redis_server.url, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=slack.base_url, PORT=str(port),
+    )  # fmt: skip
+    with (tmp_path / "run.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env, stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_all_posted(store, 3, timeout=60)
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.read() == b"ok\n"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert len(_alerts(slack)) == 3
