@@ -257,3 +257,26 @@ def home_view(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Times in {zone}."}]}
     )
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def channel_summary_message(
+    articles: list[ArticleRecord], upcoming: list[tuple[TrackedEvent, ArticleRecord]], days: int
+) -> SlackMessage:
+    """`/news summary`: the period's articles, each with its lead line and open deadlines."""
+    period = "today" if days == 1 else f"the last {days} days"
+    if not articles:
+        text = f"No articles tracked in this channel {period}."
+        return SlackMessage(text=text, blocks=[section(text)])
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Tracked here, {period}"}},
+    ]
+    by_article: dict[str, list[TrackedEvent]] = {}
+    for event, article in upcoming:
+        by_article.setdefault(article.id, []).append(event)
+    for article in articles[: MAX_BLOCKS - 2]:
+        lines = [f"*{clip(article.title, 150)}*", clip(article.lead, 300)]
+        lines += [f"• {_event_line(event)}" for event in by_article.get(article.id, [])[:5]]
+        blocks.append(section("\n".join(line for line in lines if line)))
+    return SlackMessage(
+        text=f"{len(articles)} article(s) tracked {period}", blocks=blocks[:MAX_BLOCKS]
+    )

@@ -11,6 +11,8 @@ MAX_COMMAND_TEXT = 100_000
 USAGE = """*newsbot* — tracks the deadlines and meetings the news announces.
 • `/news track <url or pasted article text>` — read an article and track what it announces
 • `/news deadlines [days]` — upcoming windows in this channel (default 14 days)
+• `/news summary [today|week]` — the articles tracked here and their open deadlines
+• `/news digest daily <HH:MM>` · `/news digest weekly <day> <HH:MM>` · `/news digest off`
 • `/news settings tz <Area/City>` — this channel's time zone (e.g. `Europe/Paris`)
 • `/news settings quiet <HH-HH>` — hours with no alerts (e.g. `20-08`)
 • `/news help` — this message"""
@@ -48,13 +50,37 @@ class SetQuiet:
 
 
 @dataclass(frozen=True)
+class Summary:
+    days: int  # 1 for today, 7 for the week
+
+
+@dataclass(frozen=True)
+class SetDigest:
+    kind: str  # daily | weekly | off
+    hour: int = 0
+    minute: int = 0
+    weekday: int = 0
+
+
+@dataclass(frozen=True)
 class CommandError:
     """What the user typed could not be read; `message` says why and what to type."""
 
     message: str
 
 
-Command = Help | TrackText | TrackUrl | Deadlines | SetZone | SetQuiet | CommandError
+Command = (
+    Help
+    | TrackText
+    | TrackUrl
+    | Deadlines
+    | SetZone
+    | SetQuiet
+    | Summary
+    | SetDigest
+    | CommandError
+)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _URL = re.compile(r"^<?(https?://[^\s|>]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
 
@@ -80,6 +106,10 @@ def parse(text: str) -> Command:
         return _deadlines(rest)
     if verb == "settings":
         return _settings(rest)
+    if verb == "summary":
+        return _summary(rest)
+    if verb == "digest":
+        return _digest(rest)
     return CommandError(f"I don't know `{clip_word(verb)}`. " + _hint())
 
 
@@ -133,3 +163,39 @@ def _settings(rest: str) -> Command:
             )
         return SetQuiet(int(match.group(1)), int(match.group(2)))
     return CommandError("Settings are `tz <Area/City>` and `quiet <HH-HH>`. " + _hint())
+
+
+def _summary(rest: str) -> Command:
+    word = rest.lower().strip()
+    if word in ("", "today", "day"):
+        return Summary(1)
+    if word in ("week", "this week", "7"):
+        return Summary(7)
+    return CommandError("Use `/news summary today` or `/news summary week`.")
+
+
+def _digest(rest: str) -> Command:
+    words = rest.lower().split()
+    usage = (
+        "Use `/news digest daily 08:30`, `/news digest weekly monday 09:00` or `/news digest off`."
+    )
+    if words == ["off"]:
+        return SetDigest("off")
+    if len(words) == 2 and words[0] == "daily":
+        clock = _clock(words[1])
+        return SetDigest("daily", *clock) if clock else CommandError(usage)
+    if len(words) == 3 and words[0] == "weekly":
+        day = next((i for i, d in enumerate(_WEEKDAYS) if words[1].startswith(d)), None)
+        clock = _clock(words[2])
+        if day is None or clock is None:
+            return CommandError(usage)
+        return SetDigest("weekly", clock[0], clock[1], day)
+    return CommandError(usage)
+
+
+def _clock(word: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", word)
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    return (hour, minute) if hour < 24 and minute < 60 else None

@@ -49,10 +49,12 @@ class ArticleRecord:
     published: datetime
     zone: str
     stored_at: datetime
+    lead: str = ""  # one extractive sentence for digests
 
     def to_json(self) -> dict[str, Any]:
         return {
             "s": self.stored_at.isoformat(),
+            "l": self.lead,
             "c": self.channel,
             "t": self.thread_ts,
             "h": self.title,
@@ -72,6 +74,7 @@ class ArticleRecord:
             published=datetime.fromisoformat(data["p"]),
             zone=data["z"],
             stored_at=datetime.fromisoformat(data["s"]),
+            lead=data.get("l", ""),
         )
 
 

@@ -165,6 +165,26 @@ return n
 )
 
 
+# One digest per period: KEYS[1] holds {"p": period, "s": state, "o": owner, "t": claimed}.
+_CLAIM_DIGEST = """
+local raw = redis.call('GET', KEYS[1])
+local period, owner, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local answer = 'claimed'
+if raw then
+  local d = cjson.decode(raw)
+  if d.p == period then
+    if d.s == 'posted' then return 'done' end
+    if now - tonumber(d.t) < lease then return 'busy' end
+    answer = 'recover'
+  elseif d.p > period then
+    return 'done'
+  end
+end
+redis.call('SET', KEYS[1], cjson.encode({p = period, s = 'claimed', o = owner, t = now}))
+return answer
+"""
+
+
 class StoreError(NewsbotError):
     """Redis is unreachable or holds something this version cannot read."""
 
@@ -200,6 +220,7 @@ class RedisStore:
         self._finish = client.register_script(_FINISH)
         self._renew = client.register_script(_RENEW)
         self._reschedule = client.register_script(_RESCHEDULE)
+        self._claim_digest = client.register_script(_CLAIM_DIGEST)
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -288,6 +309,11 @@ class RedisStore:
             )
             if event.id not in known:
                 pipe.rpush(event_list, event.id)
+        pipe.zadd(
+            self.key(team, f"charts:{article.channel}"),
+            {article.id: int(_epoch(article.stored_at))},
+            nx=True,
+        )
         pipe.sadd(TEAMS_KEY, team)
         pipe.execute()
         for event, reminders in tracked:
@@ -399,6 +425,47 @@ class RedisStore:
             if article is not None:
                 found.append((event, article))
         return sorted(found, key=lambda pair: (pair[0].window.earliest, pair[0].window.latest))
+
+    def channel_articles(self, team: str, channel: str, since: datetime) -> list[ArticleRecord]:
+        """Articles first stored in `channel` at or after `since`, oldest first."""
+        ids = cast(
+            list[str],
+            self._redis.zrangebyscore(
+                self.key(team, f"charts:{channel}"), int(_epoch(since)), "+inf"
+            ),
+        )
+        found = [self.article(team, article) for article in ids]
+        return [a for a in found if a is not None and not a.title.startswith("Slack thread")]
+
+    # ---------------------------------------------------------------- digests
+
+    def set_digest(self, team: str, channel: str, schedule: dict[str, Any] | None) -> None:
+        if schedule is None:
+            self._redis.hdel(self.key(team, "digest"), channel)
+        else:
+            self._redis.hset(self.key(team, "digest"), channel, json.dumps(schedule))
+            self._redis.sadd(TEAMS_KEY, team)
+
+    def digests(self, team: str) -> dict[str, dict[str, Any]]:
+        raw = cast(dict[str, str], self._redis.hgetall(self.key(team, "digest")))
+        return {channel: json.loads(body) for channel, body in raw.items()}
+
+    def claim_digest(
+        self, team: str, channel: str, period: str, *, owner: str, now: datetime, lease_s: int = 120
+    ) -> str:
+        """'claimed' when this caller owns the digest of `period`; 'recover' when an earlier
+        owner's lease ran out before it recorded a post (look for that post first); 'done'
+        when it was posted; 'busy' when someone holds it now."""
+        return str(
+            self._claim_digest(
+                keys=[self.key(team, f"digestrun:{channel}")],
+                args=[period, owner, str(int(_epoch(now))), str(lease_s)],
+            )
+        )
+
+    def record_digest(self, team: str, channel: str, period: str, ts: str) -> None:
+        body = json.dumps({"p": period, "s": "posted", "ts": ts})
+        self._redis.set(self.key(team, f"digestrun:{channel}"), body)
 
     def first_delivery(self, team: str, event_id: str, ttl_s: int = 3600) -> bool:
         """True the first time an Events API event id is seen; Slack's retries get False."""

@@ -9,6 +9,7 @@ from bot.extraction import extract
 from bot.model import Event
 from bot.reminders import ArticleRecord, Reminder, TrackedEvent, article_id, schedule, track
 from bot.store import RedisStore, SaveResult
+from bot.summary import summarize
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def track_article(
         published=article.published,
         zone=article.zone,
         stored_at=planned_from,
+        lead=next(iter(summarize(article.text, bullets=1)), ""),
     )
     if events is None:
         events = extract(article.text, article.published, article.zone)

@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot.blocks import SlackMessage
+from bot.digests import post_due_digests
 from bot.dispatch import Dispatcher, DispatchSettings, RedisPacer, SystemClock
 from bot.errors import NewsbotError
 from bot.jobs import run_job
@@ -98,6 +99,17 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
         coalesce=True,
         next_run_time=datetime.now(UTC),
     )
+
+    def digest_tick() -> None:
+        try:
+            post_due_digests(store, client, SystemClock(), owner, settings.default_zone)
+        except Exception:
+            log.exception("digest_tick_failed", worker=owner)
+
+    scheduler.add_job(
+        digest_tick, "interval", seconds=30, id="post_digests", max_instances=1, coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )  # fmt: skip
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()

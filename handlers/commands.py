@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot.alerts import AlertPolicy, QuietHours
-from bot.blocks import deadlines_message
+from bot.blocks import channel_summary_message, deadlines_message
 from bot.commands import (
     USAGE,
     CommandError,
     Deadlines,
     Help,
+    SetDigest,
     SetQuiet,
     SetZone,
+    Summary,
     TrackText,
     TrackUrl,
     parse,
 )
+from bot.digests import WEEKDAYS, DigestSchedule
 from bot.jobs import track_text_job
 from handlers.deps import HandlerDeps
 
@@ -54,6 +57,27 @@ def answer(deps: HandlerDeps, command: dict[str, Any]) -> dict[str, Any]:
         rows = deps.store.channel_events(team, channel, today, today + timedelta(days=parsed.days))
         message = deadlines_message([(e, a, "") for e, a in rows], parsed.days, policy.zone)
         return {"response_type": "ephemeral", "text": message.text, "blocks": message.blocks}
+    if isinstance(parsed, Summary):
+        now = deps.clock.now()
+        articles = deps.store.channel_articles(team, channel, now - timedelta(days=parsed.days))
+        today = now.astimezone(policy.zone_info).date()
+        upcoming = deps.store.channel_events(team, channel, today, today + timedelta(days=30))
+        message = channel_summary_message(articles, upcoming, parsed.days)
+        return {"response_type": "ephemeral", "text": message.text, "blocks": message.blocks}
+    if isinstance(parsed, SetDigest):
+        if parsed.kind == "off":
+            deps.store.set_digest(team, channel, None)
+            return _ephemeral("Digest turned off for this channel.")
+        schedule = DigestSchedule(
+            "daily" if parsed.kind == "daily" else "weekly",
+            time(parsed.hour, parsed.minute),
+            parsed.weekday,
+            deps.clock.now(),
+        )
+        deps.store.set_digest(team, channel, schedule.to_json())
+        when = f"{parsed.hour:02d}:{parsed.minute:02d} ({policy.zone})"
+        day = "every day" if parsed.kind == "daily" else f"every {WEEKDAYS[parsed.weekday].title()}"
+        return _ephemeral(f"I'll post a digest here {day} at {when}.")
     if isinstance(parsed, TrackUrl):
         return _ephemeral(
             "Reading articles from a link is not available yet: paste the article's text "

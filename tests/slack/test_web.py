@@ -319,3 +319,20 @@ def test_app_home_shows_only_the_users_channels_next_week_first(
     assert "transit plan" in text and "merger" in text
     assert "chief executive" not in text  # a channel U7 is not in
     assert text.index("Next 7 days") < text.index("transit plan") < text.index("Later")
+
+
+def test_summary_and_digest_subscription(server: str, store: RedisStore) -> None:
+    now = datetime.now(UTC)
+    track_article(store, ArticleInput(team=TEAM, channel="CSUM", thread_ts="1.0",
+                  title="Port strike talks", text="Dockworkers will vote on the offer next week, "
+                  "the union said, after talks ran late into the night.", published=now,
+                  zone="UTC"), now)  # fmt: skip
+    status, reply = _news(server, "summary week", channel="CSUM")
+    assert status == 200 and "Port strike talks" in json.dumps(reply["blocks"])
+    status, reply = _news(server, "digest weekly monday 09:00", channel="CSUM")
+    assert "every Monday at 09:00" in str(reply["text"])
+    schedule = store.digests(TEAM)["CSUM"]
+    assert (schedule["k"], schedule["at"], schedule["wd"]) == ("weekly", "09:00", 0)
+    assert "off" in str(_news(server, "digest off", channel="CSUM")[1]["text"])
+    assert "CSUM" not in store.digests(TEAM)
+    assert "digest daily" in str(_news(server, "digest sometimes", channel="CSUM")[1]["text"])
