@@ -140,7 +140,11 @@ def alert_message(
         blocks=blocks[:MAX_BLOCKS],
         metadata={
             "event_type": METADATA_EVENT_TYPE,
-            "event_payload": {"reminder_id": reminder.id, "event_id": event.id},
+            "event_payload": {
+                "reminder_id": reminder.id,
+                "event_id": event.id,
+                "generation": reminder.generation or int(reminder.due.timestamp()),
+            },
         },
     )
 

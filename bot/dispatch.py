@@ -21,6 +21,7 @@ from typing import Protocol
 import structlog
 
 from bot.blocks import SlackMessage, alert_message
+from bot.reminders import Reminder
 from bot.store import Claimed, RedisStore
 
 log = structlog.get_logger(__name__)
@@ -59,13 +60,14 @@ class PostResult:
     ts: str = ""
     error: str = ""
     transient: bool = False
+    retry_after: int | None = None  # seconds, when Slack answered 429
 
 
 class Poster(Protocol):
     def post(self, channel: str, thread_ts: str, message: SlackMessage) -> PostResult: ...
 
     def find_posted(
-        self, channel: str, thread_ts: str, reminder_id: str, since: datetime
+        self, channel: str, thread_ts: str, reminder: Reminder, since: datetime
     ) -> str | None: ...
 
 
@@ -164,11 +166,13 @@ class Dispatcher:
         self._default_zone = default_zone
         self._after_post = after_post
 
-    def run_once(self) -> DispatchReport:
-        """Deliver everything due now, batch after batch, until nothing is due."""
+    def run_once(self, stop: threading.Event | None = None) -> DispatchReport:
+        """Deliver everything due now, one batch per workspace per round (so one workspace's
+        backlog does not hold up the others), until nothing is due or `stop` is set."""
         report = DispatchReport()
-        for team in self._store.teams():
-            while True:
+        while stop is None or not stop.is_set():
+            delivered = False
+            for team in self._store.teams():
                 now = self._clock.now()
                 claims = self._store.claim_due(
                     team,
@@ -178,9 +182,13 @@ class Dispatcher:
                     self._owner,
                     per_channel=self._settings.per_channel,
                 )
-                if not claims:
+                if claims:
+                    delivered = True
+                    self._deliver_batch(claims, report)
+                if stop is not None and stop.is_set():
                     break
-                self._deliver_batch(claims, report)
+            if not delivered:
+                break
         return report
 
     def _deliver_batch(self, claims: list[Claimed], report: DispatchReport) -> None:
@@ -202,15 +210,40 @@ class Dispatcher:
             try:
                 report.add(self._deliver(claim), claim.reminder.id)
             except Exception:
-                # One reminder's bug must not stop the others; its lease will run out and it
-                # will be retried, looked up by metadata first.
+                # One reminder's failure must not stop the others. It is retried later (looked
+                # up by metadata first), and given up after max_attempts.
                 log.exception("reminder_delivery_crashed", reminder=claim.reminder.id)
+                self._give_up_or_retry(claim, "crashed while delivering", report)
+
+    def _give_up_or_retry(self, claim: Claimed, why: str, report: DispatchReport) -> None:
+        reminder = claim.reminder
+        try:
+            if reminder.attempts >= self._settings.max_attempts:
+                self._store.finish(claim, "failed", {"w": f"{why} ({reminder.attempts} attempts)"})
+                report.add("failed", reminder.id)
+                return
+            retry_at = self._clock.now() + self._settings.retry_base * (
+                2 ** (reminder.attempts - 1)
+            )
+            patch = {"w": f"retrying: {why}", "d": int(retry_at.timestamp())}
+            self._store.finish(claim, "scheduled", patch, requeue_at=retry_at)
+            report.add("retried", reminder.id)
+        except Exception:
+            log.exception("reminder_requeue_failed", reminder=reminder.id)
 
     def _deliver(self, claim: Claimed) -> str:
         reminder = claim.reminder
         now = self._clock.now()
         bound = log.bind(team=claim.team, channel=reminder.channel, reminder=reminder.id)
         overdue = now - reminder.due
+        if claim.reclaimed or reminder.attempts > 1:
+            found = self._poster.find_posted(
+                reminder.channel, reminder.thread_ts, reminder, reminder.due - timedelta(days=1)
+            )
+            if found:
+                self._store.finish(claim, "posted", {"p": found, "w": "found an earlier post"})
+                bound.info("reminder_recovered", ts=found)
+                return "recovered"
         if overdue > self._settings.stale_after:
             note = (
                 f"skipped: due {reminder.due:%Y-%m-%d %H:%M} UTC, more than "
@@ -219,14 +252,12 @@ class Dispatcher:
             self._store.finish(claim, "skipped", {"w": note})
             bound.warning("reminder_skipped_stale", due=reminder.due.isoformat())
             return "skipped"
-        if claim.reclaimed or reminder.attempts > 1:
-            found = self._poster.find_posted(
-                reminder.channel, reminder.thread_ts, reminder.id, reminder.due - timedelta(days=1)
+        if reminder.attempts > self._settings.max_attempts:
+            self._store.finish(
+                claim, "failed", {"w": f"gave up after {reminder.attempts - 1} attempts"}
             )
-            if found:
-                self._store.finish(claim, "posted", {"p": found, "w": "found an earlier post"})
-                bound.info("reminder_recovered", ts=found)
-                return "recovered"
+            bound.error("reminder_failed", error="too many attempts")
+            return "failed"
         event = self._store.event(claim.team, reminder.event)
         article = self._store.article(claim.team, event.article) if event else None
         if event is None or article is None or event.state != "open":
@@ -249,9 +280,24 @@ class Dispatcher:
             patch: dict[str, object] = {"p": result.ts}
             if late:
                 patch["l"] = 1
-            self._store.finish(claim, "posted", patch)
+            if not self._store.finish(claim, "posted", patch):
+                # The lease ran out while posting and someone else holds it: they will find
+                # this post by its metadata. Say so; it is not counted as ours.
+                bound.warning("reminder_record_refused", ts=result.ts)
+                return "lost_lease"
             bound.info("reminder_posted", ts=result.ts, kind=reminder.kind, late=late)
             return "posted"
+        if result.retry_after is not None:
+            # Rate limited: nothing was posted, so this try does not count against the reminder.
+            retry_at = self._clock.now() + timedelta(seconds=max(result.retry_after, 1))
+            patch = {
+                "w": "rate limited",
+                "d": int(retry_at.timestamp()),
+                "a": reminder.attempts - 1,
+            }
+            self._store.finish(claim, "scheduled", patch, requeue_at=retry_at)
+            bound.warning("reminder_rate_limited", retry_after=result.retry_after)
+            return "retried"
         if result.transient and reminder.attempts < self._settings.max_attempts:
             retry_at = now + self._settings.retry_base * (2 ** (reminder.attempts - 1))
             patch = {"w": f"retrying: {result.error}", "d": int(retry_at.timestamp())}

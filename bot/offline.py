@@ -15,6 +15,7 @@ from bot.blocks import SlackMessage
 from bot.dispatch import Dispatcher, DispatchSettings, NoPacer, PostResult, SimulatedClock
 from bot.extraction import extract
 from bot.model import Event
+from bot.reminders import Reminder
 from bot.store import RedisStore
 from bot.tracking import ArticleInput, TrackResult, track_article
 
@@ -77,7 +78,7 @@ class PrintingPoster:
         return PostResult(ok=True, ts=f"{self._clock.now().timestamp():.6f}")
 
     def find_posted(
-        self, channel: str, thread_ts: str, reminder_id: str, since: datetime
+        self, channel: str, thread_ts: str, reminder: Reminder, since: datetime
     ) -> str | None:
         return None
 

@@ -140,6 +140,9 @@ class Reminder:
     late: bool = False
     reason: str = ""
     posted_ts: str = ""
+    # Which scheduling this is: a snooze starts a new one, so a post of the earlier one (same
+    # reminder id) is not taken for it.
+    generation: int = 0
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -148,6 +151,7 @@ class Reminder:
             "t": self.thread_ts,
             "k": KIND_CODES[self.kind],
             "d": int(self.due.timestamp()),
+            "g": self.generation or int(self.due.timestamp()),
             "s": self.state,
             "a": self.attempts,
         }
@@ -174,6 +178,7 @@ class Reminder:
             late=bool(data.get("l", 0)),
             reason=data.get("w", ""),
             posted_ts=data.get("p", ""),
+            generation=int(data.get("g", data["d"])),
         )
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.blocks import METADATA_EVENT_TYPE, SlackMessage
 from bot.dispatch import PERMANENT_ERRORS, PostResult
+from bot.reminders import Reminder
 
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -26,9 +28,12 @@ TRANSIENT_ERRORS = frozenset(
 def make_client(
     token: str, base_url: str, timeout: int = 10, rate_limit_retries: int = 2
 ) -> WebClient:
-    client = WebClient(token=token, base_url=base_url, timeout=timeout)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
-    return client
+    # Only 429s are retried here (nothing was posted); slack_sdk's default retry of a dropped
+    # connection could post twice, so it is not installed.
+    handlers: list[RetryHandler] = []
+    if rate_limit_retries:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
 
 
 class SlackPoster:
@@ -53,15 +58,20 @@ class SlackPoster:
             transient = status == 429 or status >= 500 or code in TRANSIENT_ERRORS
             if code in PERMANENT_ERRORS:
                 transient = False
-            return PostResult(ok=False, error=code, transient=transient)
+            retry_after = None
+            if status == 429:
+                headers = {k.lower(): v for k, v in (error.response.headers or {}).items()}
+                header = headers.get("retry-after") or "1"
+                retry_after = int(header[0] if isinstance(header, list) else header)
+            return PostResult(ok=False, error=code, transient=transient, retry_after=retry_after)
         except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
             return PostResult(ok=False, error=f"network: {error}", transient=True)
         return PostResult(ok=True, ts=str(response.get("ts", "")))
 
     def find_posted(
-        self, channel: str, thread_ts: str, reminder_id: str, since: datetime
+        self, channel: str, thread_ts: str, reminder: Reminder, since: datetime
     ) -> str | None:
-        """The ts of an earlier post carrying this reminder's id, if Slack has one."""
+        """The ts of an earlier post of this reminder (same id and generation), if any."""
         cursor: str | None = None
         for _ in range(50):  # 50 pages of 200 messages: far beyond any one thread
             try:
@@ -78,13 +88,13 @@ class SlackPoster:
             except SlackApiError as error:
                 if thread_ts and error.response.get("error") == "thread_not_found":
                     # The parent is gone; the post may still sit in the channel.
-                    return self.find_posted(channel, "", reminder_id, since)
+                    return self.find_posted(channel, "", reminder, since)
                 if error.response.get("error") in PERMANENT_ERRORS:
                     return None
                 raise
             messages: list[dict[str, Any]] = response.get("messages") or []
             for message in messages:
-                if _carries(message, reminder_id):
+                if _carries(message, reminder):
                     return str(message.get("ts"))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
@@ -92,10 +102,12 @@ class SlackPoster:
         return None
 
 
-def _carries(message: dict[str, Any], reminder_id: str) -> bool:
+def _carries(message: dict[str, Any], reminder: Reminder) -> bool:
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
+    generation = reminder.generation or int(reminder.due.timestamp())
     return bool(
         metadata.get("event_type") == METADATA_EVENT_TYPE
-        and payload.get("reminder_id") == reminder_id
+        and payload.get("reminder_id") == reminder.id
+        and int(payload.get("generation", generation)) == generation
     )

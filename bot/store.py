@@ -59,8 +59,8 @@ local taken = 0
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
 for _, id in ipairs(expired) do
   local raw = redis.call('HGET', KEYS[3], id)
-  if raw then
-    local r = cjson.decode(raw)
+  local r = raw and cjson.decode(raw)
+  if r and r.s == 'inflight' then
     r.o = owner
     r.a = (r.a or 0) + 1
     r.rc = 1
@@ -152,10 +152,21 @@ for i = 2, #ARGV, 3 do
         redis.call('ZREM', KEYS[3], id)
         n = n + 1
       end
-    elseif raw ~= body then
-      redis.call('HSET', KEYS[2], id, body)
-      redis.call('ZADD', KEYS[3], due, id)
-      n = n + 1
+    else
+      local new = cjson.decode(body)
+      local old = nil
+      if raw then old = cjson.decode(raw) end
+      -- The same time again changes nothing (attempts and backoff stay); a new time keeps the
+      -- attempts, so a post that may have happened is still looked for before another.
+      if old == nil or tonumber(old.d) ~= tonumber(new.d) or old.g ~= new.g then
+        if old then
+          new.a = old.a
+          new.w = old.w
+        end
+        redis.call('HSET', KEYS[2], id, cjson.encode(new))
+        redis.call('ZADD', KEYS[3], due, id)
+        n = n + 1
+      end
     end
   end
 end
@@ -164,6 +175,38 @@ return n
 """
 )
 
+
+# KEYS: index, rem, due:C   ARGV: id, until, C. A new generation: posts of the old one don't
+# count for it. A reminder in flight is not touched (its worker owns it).
+_SNOOZE = (
+    _REINDEX
+    + """
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if not raw then return 0 end
+local r = cjson.decode(raw)
+if r.s == 'inflight' then return 0 end
+r.s = 'scheduled'
+r.d = tonumber(ARGV[2])
+r.g = tonumber(ARGV[2])
+r.a = 0
+r.w = nil
+r.p = nil
+r.l = nil
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(r))
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+reindex(KEYS[1], KEYS[3], ARGV[3])
+return 1
+"""
+)
+
+# KEYS: events hash   ARGV: id, body. An event already stored keeps the state users gave it.
+_PUT_EVENT = """
+local new = cjson.decode(ARGV[2])
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then new.s = cjson.decode(raw).s end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(new))
+return 1
+"""
 
 # One digest per period: KEYS[1] holds {"p": period, "s": state, "o": owner, "t": claimed}.
 _CLAIM_DIGEST = """
@@ -221,6 +264,8 @@ class RedisStore:
         self._renew = client.register_script(_RENEW)
         self._reschedule = client.register_script(_RESCHEDULE)
         self._claim_digest = client.register_script(_CLAIM_DIGEST)
+        self._snooze = client.register_script(_SNOOZE)
+        self._put_event = client.register_script(_PUT_EVENT)
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -294,15 +339,15 @@ class RedisStore:
             self._redis.hsetnx(self.key(team, "art"), article.id, json.dumps(article.to_json()))
         )
         changed = 0
-        pipe = self._redis.pipeline(transaction=True)
         event_list = self.key(team, f"art:{article.id}:ev")
         known = set(cast(list[str], self._redis.lrange(event_list, 0, -1)))
         for event, _ in tracked:
-            stored = self.event(team, event.id)
-            keep_state = stored.state if stored is not None else "open"
-            body = TrackedEvent.from_json(event.id, event.to_json())
-            record = json.dumps({**body.to_json(), "s": keep_state})
-            pipe.hset(self.key(team, "ev"), event.id, record)
+            # In Lua, so a Done or Not relevant clicked meanwhile is kept, not written over.
+            self._put_event(
+                keys=[self.key(team, "ev")], args=[event.id, json.dumps(event.to_json())]
+            )
+        pipe = self._redis.pipeline(transaction=True)
+        for event, _ in tracked:
             pipe.zadd(
                 self.key(team, f"chev:{article.channel}"),
                 {event.id: event.window.latest.toordinal()},
@@ -314,21 +359,38 @@ class RedisStore:
             {article.id: int(_epoch(article.stored_at))},
             nx=True,
         )
-        pipe.sadd(TEAMS_KEY, team)
         pipe.execute()
+        self._redis.sadd(TEAMS_KEY, team)  # another hash slot: not in the MULTI above
         for event, reminders in tracked:
             stored = self.event(team, event.id)
             if stored is not None and stored.state != "open":
                 continue
-            changed += self._replace_reminders(team, reminders)
+            planned = {r.id for r in reminders}
+            dropped = [
+                Reminder.from_json(rid, data)
+                for rid, data in self._reminders_of(team, event.id)
+                if rid not in planned and data["s"] == "scheduled"
+            ]
+            changed += self._replace_reminders(team, reminders, cancel=dropped)
         return SaveResult(article.id, new_article, len(tracked), changed)
 
-    def _replace_reminders(self, team: str, reminders: list[Reminder]) -> int:
+    def _replace_reminders(
+        self, team: str, reminders: list[Reminder], cancel: list[Reminder] | None = None
+    ) -> int:
+        """Write the planned reminders; `cancel` ones (planned before, not any more) go."""
         changed = 0
+        dropped = _by_channel(cancel or [])
         for channel, group in _by_channel(reminders).items():
             argv: list[str] = [channel]
             for reminder in group:
                 argv += [reminder.id, str(int(_epoch(reminder.due))), _dumps(reminder.to_json())]
+            for reminder in dropped.pop(channel, []):
+                argv += [reminder.id, "0", ""]
+            changed += self._run_reschedule(team, channel, argv)
+        for channel, group in dropped.items():
+            argv = [channel]
+            for reminder in group:
+                argv += [reminder.id, "0", ""]
             changed += self._run_reschedule(team, channel, argv)
         return changed
 
@@ -374,12 +436,13 @@ class RedisStore:
             due = int(_epoch(reminder.due))
             pipe.zadd(self.due_key(team, reminder.channel), {reminder.id: due})
             pipe.zadd(self.key(team, "due"), {reminder.channel: due}, lt=True)
-        pipe.sadd(TEAMS_KEY, team)
         pipe.execute()
+        self._redis.sadd(TEAMS_KEY, team)
         return len(revived)
 
     def snooze_event(self, team: str, event: str, until: datetime) -> int:
-        """Move the event's next scheduled reminder (or a new follow-up) to `until`."""
+        """Move the event's next scheduled reminder (or, when all went out, the last posted
+        one) to `until`. A reminder being delivered right now is left alone."""
         pending = [
             Reminder.from_json(rid, data)
             for rid, data in self._reminders_of(team, event)
@@ -388,18 +451,15 @@ class RedisStore:
         if not pending:
             return 0
         target = min(pending, key=lambda r: (r.state != "scheduled", r.due))
-        moved = Reminder(
-            id=target.id, event=target.event, channel=target.channel,
-            thread_ts=target.thread_ts, kind=target.kind, due=until,
-        )  # fmt: skip
-        body = _dumps(moved.to_json())
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(self.key(team, "rem"), moved.id, body)
-        pipe.zadd(self.due_key(team, moved.channel), {moved.id: int(_epoch(until))})
-        pipe.zadd(self.key(team, "due"), {moved.channel: int(_epoch(until))}, lt=True)
-        pipe.sadd(TEAMS_KEY, team)
-        pipe.execute()
-        return 1
+        keys = [self.key(team, "due"), self.key(team, "rem"), self.due_key(team, target.channel)]
+        moved = int(
+            cast(
+                int,
+                self._snooze(keys=keys, args=[target.id, str(int(_epoch(until))), target.channel]),
+            )
+        )
+        self._redis.sadd(TEAMS_KEY, team)
+        return moved
 
     def _reminders_of(self, team: str, event: str) -> Iterator[tuple[str, dict[str, Any]]]:
         ids = [f"{event}.{code}" for code in ("h", "b", "f")]

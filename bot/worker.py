@@ -36,7 +36,11 @@ def connect(settings: Settings) -> tuple[RedisStore, WebClient]:
         raise NewsbotError("SLACK_BOT_TOKEN is not set: the worker posts to Slack")
     store = RedisStore.from_url(settings.redis_url)
     store.ping()
-    client = make_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_s)
+    # No retries inside slack_sdk: the dispatcher requeues a 429 after its Retry-After itself,
+    # so a long wait never outlives the reminder's lease.
+    client = make_client(
+        settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_s, 0
+    )
     return store, client
 
 
@@ -81,7 +85,7 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
 
     def dispatch_tick() -> None:
         try:
-            report = dispatcher.run_once()
+            report = dispatcher.run_once(stop)
             if report.handled:
                 log.info("dispatch_tick", worker=owner, posted=report.posted,
                          recovered=report.recovered, retried=report.retried,

@@ -23,6 +23,7 @@ from bot.reminders import ArticleRecord, Reminder, TrackedEvent
 from bot.store import RedisStore
 from bot.tracking import ArticleInput, track_article
 from tests.conftest import Seed
+from tests.reminder_fixtures import store_due_reminders
 
 TEAM = "T1"
 PARIS = ZoneInfo("Europe/Paris")
@@ -202,10 +203,10 @@ class RecordingPoster:
         return PostResult(ok=True, ts=f"{len(self.posts)}.000000")
 
     def find_posted(
-        self, channel: str, thread_ts: str, reminder_id: str, since: datetime
+        self, channel: str, thread_ts: str, reminder: Reminder, since: datetime
     ) -> str | None:
         for index, (rid, _) in enumerate(self.posts, start=1):
-            if rid == reminder_id:
+            if rid == reminder.id:
                 return f"{index}.000000"
         return None
 
@@ -275,3 +276,80 @@ def test_a_channel_with_a_long_backlog_does_not_hide_the_others(store: RedisStor
     store.add_reminders(TEAM, backlog + others)
     claims = store.claim_due(TEAM, now, 50, now + timedelta(minutes=1), "w1", per_channel=5)
     assert sorted(c.reminder.channel for c in claims) == ["C0"] * 5 + ["CQUIET"] * 5
+
+
+def test_reingest_keeps_attempts_and_done_and_cancels_dropped_reminders(store: RedisStore) -> None:
+    friday = datetime(2025, 3, 7, 10, 0, tzinfo=NEW_YORK)
+    url = "https://news.example/vote"
+    with_time = "The council will vote on Monday at 7 p.m. ET, the clerk said."
+    track_article(store, _article(with_time, friday, "America/New_York", url), friday)
+    kinds = {r.kind for r in store.reminders(TEAM) if r.state == "scheduled"}
+    assert kinds == {"heads_up", "before_time", "follow_up"}
+    # An updated story drops the clock time: the hour-before reminder goes.
+    updated = "The council will vote on Monday, the clerk said."
+    track_article(store, _article(updated, friday, "America/New_York", url), friday)
+    states = {r.kind: r.state for r in store.reminders(TEAM)}
+    assert states == {"heads_up": "scheduled", "before_time": "cancelled", "follow_up": "scheduled"}
+    # A retry in progress keeps its attempts when the same story comes in again.
+    heads_up = next(r for r in store.reminders(TEAM) if r.kind == "heads_up")
+    [claim] = [
+        c
+        for c in store.claim_due(TEAM, heads_up.due, 10, heads_up.due + timedelta(minutes=1), "w1")
+        if c.reminder.id == heads_up.id
+    ]
+    store.finish(
+        claim,
+        "scheduled",
+        {"w": "retrying: http_500"},
+        requeue_at=heads_up.due + timedelta(seconds=5),
+    )
+    track_article(store, _article(updated, friday, "America/New_York", url), friday)
+    again = store.reminder(TEAM, heads_up.id)
+    assert again is not None and again.attempts == 1
+    # Done clicked: a later ingest does not reopen the event.
+    store.set_event_state(TEAM, heads_up.event, "done")
+    track_article(store, _article(updated, friday, "America/New_York", url), friday)
+    assert store.event(TEAM, heads_up.event).state == "done"  # type: ignore[union-attr]
+
+
+def test_snooze_leaves_a_reminder_in_flight_alone(store: RedisStore) -> None:
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    [reminder] = _reminders(1, now, channels=1, store=store)
+    store.add_reminders(TEAM, [reminder])
+    [claim] = store.claim_due(TEAM, now, 10, now + timedelta(minutes=1), "w1")
+    assert store.snooze_event(TEAM, reminder.event, now + timedelta(days=1)) == 0
+    assert store.finish(claim, "posted", {"p": "1.1"})
+
+
+def test_one_workspaces_backlog_does_not_hold_up_another(store: RedisStore) -> None:
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    store.add_reminders(TEAM, _reminders(30, now - timedelta(hours=1), channels=1, store=store))
+    [other] = store_due_reminders(store, "T2", 1, 1, now)
+    poster = RecordingPoster()
+    settings = DispatchSettings(threads=1, batch=5)
+    Dispatcher(
+        store, poster, SimulatedClock(now), "w1", settings=settings, pacer=NoPacer()
+    ).run_once()
+    order = [rid for rid, _ in poster.posts]
+    assert len(order) == 31
+    assert order.index(other.id) <= 5  # served in the first round, not after T1's 30
+
+
+def test_a_reminder_that_keeps_crashing_is_given_up(store: RedisStore) -> None:
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    store.add_reminders(TEAM, _reminders(1, now, channels=1, store=store))
+
+    class CrashingPoster(RecordingPoster):
+        def post(self, channel: str, thread_ts: str, message: SlackMessage) -> PostResult:
+            raise RuntimeError("boom")
+
+    clock = SimulatedClock(now)
+    settings = DispatchSettings(threads=1, max_attempts=3)
+    dispatcher = Dispatcher(
+        store, CrashingPoster(), clock, "w1", settings=settings, pacer=NoPacer()
+    )
+    for _ in range(6):
+        dispatcher.run_once()
+        clock.current += timedelta(minutes=5)
+    [stored] = store.reminders(TEAM)
+    assert stored.state == "failed" and "crashed" in stored.reason

@@ -61,7 +61,11 @@ def test_alert_goes_to_the_thread_with_buttons_and_metadata(
     [post] = _alerts(slack)
     assert post.thread_ts == reminder.thread_ts
     assert post.event_type == "newsbot_reminder"
-    assert post.event_payload == {"reminder_id": reminder.id, "event_id": reminder.event}
+    assert post.event_payload == {
+        "reminder_id": reminder.id,
+        "event_id": reminder.event,
+        "generation": int(reminder.due.timestamp()),
+    }
     assert post.blocks is not None
     actions = next(b for b in post.blocks if b["type"] == "actions")
     labels = [e["text"]["text"] for e in actions["elements"]]
@@ -70,7 +74,29 @@ def test_alert_goes_to_the_thread_with_buttons_and_metadata(
     assert stored is not None and stored.state == "posted" and stored.posted_ts == post.ts
 
 
-def test_429_waits_out_retry_after_and_posts_once(store: RedisStore, slack: FakeSlack) -> None:
+def test_429_is_retried_after_retry_after_without_counting_as_a_failure(
+    store: RedisStore, slack: FakeSlack
+) -> None:
+    [reminder] = _reminders(store, slack, 1, NOW)
+    slack.fail_next("chat.postMessage", "ratelimited", retry_after=7)
+    clock = SimulatedClock(NOW)
+    client = make_client("xoxb-test", slack.base_url, timeout=1, rate_limit_retries=0)
+    dispatcher = Dispatcher(
+        store, SlackPoster(client), clock, "w1",
+        settings=DispatchSettings(threads=1), pacer=NoPacer(),
+    )  # fmt: skip
+    assert dispatcher.run_once().retried == 1
+    waiting = store.reminder(TEAM, reminder.id)
+    assert waiting is not None and waiting.state == "scheduled" and waiting.attempts == 0
+    assert waiting.due == NOW + timedelta(seconds=7)
+    clock.current = waiting.due
+    assert dispatcher.run_once().posted == 1
+    assert len(_alerts(slack)) == 1
+
+
+def test_slack_sdk_waits_out_a_short_retry_after_when_asked(
+    store: RedisStore, slack: FakeSlack
+) -> None:
     _reminders(store, slack, 1, NOW)
     slack.fail_next("chat.postMessage", "ratelimited", retry_after=1)
     report = _dispatcher(store, slack, SimulatedClock(NOW)).run_once()
@@ -135,3 +161,26 @@ def test_done_before_the_alert_cancels_it(store: RedisStore, slack: FakeSlack) -
     clock = SimulatedClock(NOW + timedelta(hours=2))
     assert _dispatcher(store, slack, clock).run_once().handled == 0
     assert _alerts(slack) == []
+
+
+def test_a_snoozed_alert_is_posted_again_even_after_a_server_error(
+    store: RedisStore, slack: FakeSlack
+) -> None:
+    [reminder] = _reminders(store, slack, 1, NOW)
+    clock = SimulatedClock(NOW)
+    dispatcher = _dispatcher(store, slack, clock)
+    assert dispatcher.run_once().posted == 1
+    tomorrow = NOW + timedelta(days=1)
+    assert store.snooze_event(TEAM, reminder.event, tomorrow) == 1
+    slack.fail_next("chat.postMessage", "server_error")
+    clock.current = tomorrow
+    assert dispatcher.run_once().retried == 1
+    clock.current = tomorrow + timedelta(minutes=1)
+    report = dispatcher.run_once()
+    assert (report.posted, report.recovered) == (1, 0)  # yesterday's post is not this one
+    assert len(_alerts(slack)) == 2
+
+
+def test_the_client_never_resends_a_post_on_a_dropped_connection(slack: FakeSlack) -> None:
+    client = make_client("xoxb-test", slack.base_url, rate_limit_retries=0)
+    assert client.retry_handlers == []

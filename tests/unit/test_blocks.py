@@ -31,7 +31,11 @@ def test_follow_up_asks_whether_it_happened() -> None:
     message = alert_message(_reminder("follow_up"), EVENT, ARTICLE, NOW, "Europe/Paris")
     assert "a new meeting in London" in message.text
     assert "closed yesterday: did it happen?" in message.text
-    assert message.metadata["event_payload"] == {"reminder_id": "a1.1.f", "event_id": "a1.1"}
+    assert message.metadata["event_payload"] == {
+        "reminder_id": "a1.1.f",
+        "event_id": "a1.1",
+        "generation": int(NOW.timestamp()),
+    }
     [button_row] = [b for b in message.blocks if b["type"] == "actions"]
     assert button_row["elements"][-1]["url"] == "https://news.example/a"
 
