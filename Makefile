@@ -42,12 +42,14 @@ bench: install
 	$(BIN)/python bench/resolver_bench.py
 	$(BIN)/python bench/extract_bench.py
 	$(BIN)/python bench/scheduler_bench.py
+	$(BIN)/python bench/ack_bench.py
 
 bench-quick: install
 	$(BIN)/python bench/score_events.py --quick
 	$(BIN)/python bench/resolver_bench.py --quick
 	$(BIN)/python bench/extract_bench.py --quick
 	$(BIN)/python bench/scheduler_bench.py --quick
+	$(BIN)/python bench/ack_bench.py --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

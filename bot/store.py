@@ -476,14 +476,26 @@ class RedisStore:
             list[str],
             self._redis.zrangebyscore(self.key(team, f"chev:{channel}"), first.toordinal(), "+inf"),
         )
-        found: list[tuple[TrackedEvent, ArticleRecord]] = []
-        for event_id in ids:
-            event = self.event(team, event_id)
-            if event is None or event.state != "open" or event.window.earliest > last:
-                continue
-            article = self.article(team, event.article)
-            if article is not None:
-                found.append((event, article))
+        if not ids:
+            return []
+        # Two round trips however many events: this answers slash commands.
+        raw_events = cast(list[str | None], self._redis.hmget(self.key(team, "ev"), ids))
+        events = [
+            TrackedEvent.from_json(event_id, json.loads(raw))
+            for event_id, raw in zip(ids, raw_events, strict=True)
+            if raw is not None
+        ]
+        events = [e for e in events if e.state == "open" and e.window.earliest <= last]
+        if not events:
+            return []
+        article_ids = sorted({e.article for e in events})
+        raw_articles = cast(list[str | None], self._redis.hmget(self.key(team, "art"), article_ids))
+        articles = {
+            key: ArticleRecord.from_json(key, json.loads(raw))
+            for key, raw in zip(article_ids, raw_articles, strict=True)
+            if raw is not None
+        }
+        found = [(e, articles[e.article]) for e in events if e.article in articles]
         return sorted(found, key=lambda pair: (pair[0].window.earliest, pair[0].window.latest))
 
     def channel_articles(self, team: str, channel: str, since: datetime) -> list[ArticleRecord]:

@@ -30,7 +30,6 @@ def build_app(settings: Settings, store: RedisStore, clock: Clock | None = None)
         raise NewsbotError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET must both be set")
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client,
         token_verification_enabled=False,
