@@ -336,3 +336,33 @@ def test_summary_and_digest_subscription(server: str, store: RedisStore) -> None
     assert "off" in str(_news(server, "digest off", channel="CSUM")[1]["text"])
     assert "CSUM" not in store.digests(TEAM)
     assert "digest daily" in str(_news(server, "digest sometimes", channel="CSUM")[1]["text"])
+
+
+def test_ignore_then_track_buttons_over_http(
+    server: str, store: RedisStore, slack: FakeSlack
+) -> None:
+    now = datetime.now(UTC)
+    result = track_article(store, ArticleInput(team=TEAM, channel="CBTN", thread_ts="1.0",
+                           title="Summit", text="Leaders will meet in Geneva next Thursday to "
+                           "discuss the truce, diplomats said.", published=now, zone="UTC"), now)  # fmt: skip
+    [event] = result.events
+
+    def click(action: str) -> int:
+        payload = {
+            "type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U1", "team_id": TEAM},
+            "channel": {"id": "CBTN"}, "api_app_id": "A1", "token": "legacy", "trigger_id": "1.2",
+            "container": {"type": "message", "message_ts": "1.0", "channel_id": "CBTN"},
+            "actions": [{"action_id": action, "value": event.id, "type": "button"}],
+        }  # fmt: skip
+        return _post(server, urlencode({"payload": json.dumps(payload)}))[0]
+
+    assert click("event_ignore") == 200
+    deadline = time.monotonic() + 5
+    while store.event(TEAM, event.id).state == "open" and time.monotonic() < deadline:  # type: ignore[union-attr]
+        time.sleep(0.05)
+    assert store.event(TEAM, event.id).state == "not_relevant"  # type: ignore[union-attr]
+    assert {r.state for r in store.reminders(TEAM) if r.event == event.id} == {"cancelled"}
+    assert click("event_track") == 200
+    while store.event(TEAM, event.id).state != "open" and time.monotonic() < deadline + 5:  # type: ignore[union-attr]
+        time.sleep(0.05)
+    assert {r.state for r in store.reminders(TEAM) if r.event == event.id} == {"scheduled"}
