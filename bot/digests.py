@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import MAX_BLOCKS, SlackMessage, clip, day_label, section, window_phrase
 from bot.dispatch import Clock
 from bot.reminders import ArticleRecord, TrackedEvent
+from bot.slack_client import find_by_metadata, metadata_of
 from bot.store import RedisStore
 
 log = structlog.get_logger(__name__)
@@ -133,19 +134,14 @@ def post_due_digests(
 
 
 def _find_digest(client: WebClient, channel: str, period: str) -> str | None:
+    def is_this_digest(message: dict[str, Any]) -> bool:
+        event_type, payload = metadata_of(message)
+        return event_type == DIGEST_EVENT_TYPE and payload.get("period") == period
+
     try:
-        response = client.conversations_history(
-            channel=channel, limit=200, include_all_metadata=True
-        )
+        return find_by_metadata(client, channel, "", is_this_digest)
     except SlackApiError:
         return None
-    for message in response.get("messages") or []:
-        metadata = message.get("metadata") or {}
-        if metadata.get("event_type") == DIGEST_EVENT_TYPE and (
-            (metadata.get("event_payload") or {}).get("period") == period
-        ):
-            return str(message["ts"])
-    return None
 
 
 def parse_weekday(word: str) -> int | None:

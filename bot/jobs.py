@@ -18,6 +18,7 @@ from bot.blocks import article_message
 from bot.errors import BadInput
 from bot.extraction import extract
 from bot.reminders import ArticleRecord, article_id, schedule, track
+from bot.slack_client import MAX_PAGES, find_by_metadata, metadata_of
 from bot.store import RedisStore
 from bot.summary import summarize, title_of
 from bot.thread_summary import ThreadMessage, summarize_thread, summary_message
@@ -80,14 +81,11 @@ def run_job(
     return "tracked"
 
 
-MAX_THREAD_PAGES = 100  # 100 pages of 200: 20,000 messages, far beyond any real thread
-
-
 def read_thread(client: WebClient, channel: str, thread_ts: str) -> list[ThreadMessage]:
     """Every message of a thread, page after page, without the bot's own alerts and summaries."""
     messages: list[ThreadMessage] = []
     cursor: str | None = None
-    for _ in range(MAX_THREAD_PAGES):
+    for _ in range(MAX_PAGES):
         response = client.conversations_replies(
             channel=channel, ts=thread_ts, limit=200, cursor=cursor, include_all_metadata=True
         )
@@ -104,7 +102,7 @@ def read_thread(client: WebClient, channel: str, thread_ts: str) -> list[ThreadM
 
 
 def _ours(message: dict[str, Any]) -> bool:
-    return str((message.get("metadata") or {}).get("event_type", "")).startswith("newsbot_")
+    return metadata_of(message)[0].startswith("newsbot_")
 
 
 def _summarize_thread(
@@ -150,31 +148,15 @@ def _earlier_post(
     """The ts of a post this job already made (a rerun after a crash must not post twice)."""
     # A stream id starts with its creation time in ms: only later posts can be this job's.
     oldest = f"{int(job_id.split('-', 1)[0]) / 1000 - 60:.6f}" if job_id[:1].isdigit() else "0"
-    cursor: str | None = None
-    for _ in range(MAX_THREAD_PAGES):
-        try:
-            if thread_ts:
-                response = client.conversations_replies(
-                    channel=channel, ts=thread_ts, limit=200, include_all_metadata=True,
-                    oldest=oldest, cursor=cursor,
-                )  # fmt: skip
-            else:
-                response = client.conversations_history(
-                    channel=channel, limit=200, include_all_metadata=True, oldest=oldest,
-                    cursor=cursor,
-                )  # fmt: skip
-        except SlackApiError:
-            return None
-        messages: list[dict[str, Any]] = response.get("messages") or []
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == ARTICLE_EVENT_TYPE and payload.get("job_id") == job_id:
-                return str(message["ts"])
-        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-        if not cursor:
-            return None
-    return None
+
+    def made_by_this_job(message: dict[str, Any]) -> bool:
+        event_type, payload = metadata_of(message)
+        return event_type == ARTICLE_EVENT_TYPE and payload.get("job_id") == job_id
+
+    try:
+        return find_by_metadata(client, channel, thread_ts or "", made_by_this_job, oldest)
+    except SlackApiError:
+        return None
 
 
 def _tell(client: WebClient, channel: str, user: str, text: str) -> None:

@@ -8,6 +8,7 @@ transient failures, and the retry looks for the post before posting again.
 from __future__ import annotations
 
 import urllib.error
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -72,42 +73,68 @@ class SlackPoster:
         self, channel: str, thread_ts: str, reminder: Reminder, since: datetime
     ) -> str | None:
         """The ts of an earlier post of this reminder (same id and generation), if any."""
-        cursor: str | None = None
-        for _ in range(50):  # 50 pages of 200 messages: far beyond any one thread
-            try:
-                if thread_ts:
-                    response = self._client.conversations_replies(
-                        channel=channel, ts=thread_ts, limit=200, cursor=cursor,
-                        include_all_metadata=True, oldest=f"{since.timestamp():.6f}",
-                    )  # fmt: skip
-                else:
-                    response = self._client.conversations_history(
-                        channel=channel, limit=200, cursor=cursor,
-                        include_all_metadata=True, oldest=f"{since.timestamp():.6f}",
-                    )  # fmt: skip
-            except SlackApiError as error:
-                if thread_ts and error.response.get("error") == "thread_not_found":
-                    # The parent is gone; the post may still sit in the channel.
-                    return self.find_posted(channel, "", reminder, since)
-                if error.response.get("error") in PERMANENT_ERRORS:
-                    return None
-                raise
-            messages: list[dict[str, Any]] = response.get("messages") or []
-            for message in messages:
-                if _carries(message, reminder):
-                    return str(message.get("ts"))
-            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
+        try:
+            return find_by_metadata(
+                self._client, channel, thread_ts, lambda m: _carries(m, reminder),
+                oldest=f"{since.timestamp():.6f}",
+            )  # fmt: skip
+        except SlackApiError as error:
+            if error.response.get("error") in PERMANENT_ERRORS:
                 return None
-        return None
+            raise
+
+
+MAX_PAGES = 100  # pages of 200 messages: far beyond any one thread or recent history
+
+
+def find_by_metadata(
+    client: WebClient,
+    channel: str,
+    thread_ts: str,
+    wanted: Callable[[dict[str, Any]], bool],
+    oldest: str = "0",
+) -> str | None:
+    """The ts of the first message in the thread (or, without one, the channel) since `oldest`
+    that `wanted` accepts, reading every page. A thread whose parent is gone is looked for in
+    the channel. Other Slack errors are raised."""
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        try:
+            if thread_ts:
+                response = client.conversations_replies(
+                    channel=channel, ts=thread_ts, limit=200, cursor=cursor,
+                    include_all_metadata=True, oldest=oldest,
+                )  # fmt: skip
+            else:
+                response = client.conversations_history(
+                    channel=channel, limit=200, cursor=cursor,
+                    include_all_metadata=True, oldest=oldest,
+                )  # fmt: skip
+        except SlackApiError as error:
+            if thread_ts and error.response.get("error") == "thread_not_found":
+                return find_by_metadata(client, channel, "", wanted, oldest)
+            raise
+        messages: list[dict[str, Any]] = response.get("messages") or []
+        for message in messages:
+            if wanted(message):
+                return str(message.get("ts"))
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return None
+    return None
+
+
+def metadata_of(message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A message's metadata event type and payload ("" and {} when it has none)."""
+    metadata = message.get("metadata") or {}
+    return str(metadata.get("event_type", "")), metadata.get("event_payload") or {}
 
 
 def _carries(message: dict[str, Any], reminder: Reminder) -> bool:
-    metadata = message.get("metadata") or {}
-    payload = metadata.get("event_payload") or {}
+    event_type, payload = metadata_of(message)
     generation = reminder.generation or int(reminder.due.timestamp())
     return bool(
-        metadata.get("event_type") == METADATA_EVENT_TYPE
+        event_type == METADATA_EVENT_TYPE
         and payload.get("reminder_id") == reminder.id
         and int(payload.get("generation", generation)) == generation
     )

@@ -377,22 +377,20 @@ class RedisStore:
     def _replace_reminders(
         self, team: str, reminders: list[Reminder], cancel: list[Reminder] | None = None
     ) -> int:
-        """Write the planned reminders; `cancel` ones (planned before, not any more) go."""
-        changed = 0
-        dropped = _by_channel(cancel or [])
-        for channel, group in _by_channel(reminders).items():
-            argv: list[str] = [channel]
-            for reminder in group:
-                argv += [reminder.id, str(int(_epoch(reminder.due))), _dumps(reminder.to_json())]
-            for reminder in dropped.pop(channel, []):
-                argv += [reminder.id, "0", ""]
-            changed += self._run_reschedule(team, channel, argv)
-        for channel, group in dropped.items():
-            argv = [channel]
-            for reminder in group:
-                argv += [reminder.id, "0", ""]
-            changed += self._run_reschedule(team, channel, argv)
-        return changed
+        """Write the planned reminders; `cancel` ones (planned before, not any more) go.
+        One script run per channel, since each channel has its own due set."""
+        argv_by_channel: dict[str, list[str]] = {}
+        for reminder in reminders:
+            argv_by_channel.setdefault(reminder.channel, [reminder.channel]).extend(
+                [reminder.id, str(int(_epoch(reminder.due))), _dumps(reminder.to_json())]
+            )
+        for reminder in cancel or []:
+            argv_by_channel.setdefault(reminder.channel, [reminder.channel]).extend(
+                [reminder.id, "0", ""]
+            )
+        return sum(
+            self._run_reschedule(team, channel, argv) for channel, argv in argv_by_channel.items()
+        )
 
     def _run_reschedule(self, team: str, channel: str, argv: list[str]) -> int:
         keys = [self.key(team, "due"), self.key(team, "rem"), self.due_key(team, channel)]
@@ -410,13 +408,7 @@ class RedisStore:
             for rid, data in self._reminders_of(team, event)
             if data["s"] == "scheduled"
         ]
-        changed = 0
-        for channel, group in _by_channel(cancelled).items():
-            argv = [channel]
-            for reminder in group:
-                argv += [reminder.id, "0", ""]
-            changed += self._run_reschedule(team, channel, argv)
-        return changed
+        return self._replace_reminders(team, [], cancel=cancelled)
 
     def reopen_event(self, team: str, event: str, now: datetime) -> int:
         """Track an ignored event again: its cancelled reminders still ahead come back."""
@@ -703,13 +695,6 @@ class RedisStore:
             return 0
         remaining = self._redis.pttl(key)
         return max(int(remaining), 1)
-
-
-def _by_channel(reminders: Iterable[Reminder]) -> dict[str, list[Reminder]]:
-    groups: dict[str, list[Reminder]] = {}
-    for reminder in reminders:
-        groups.setdefault(reminder.channel, []).append(reminder)
-    return groups
 
 
 def _dumps(data: dict[str, Any]) -> str:
