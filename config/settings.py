@@ -21,6 +21,10 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+def _split_list(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the processes read from the environment. Secrets never appear in repr."""
@@ -43,6 +47,11 @@ class Settings:
     # Test-only fault injection: the worker exits abruptly right after its Nth post,
     # before recording it, to prove a restart does not post twice.
     fault_exit_after_posts: int = 0
+    # Test-only: networks (CIDR) the fetcher may reach even though they are not public, so
+    # integration tests can fetch from a local server. Empty in production.
+    fetch_allow_networks: tuple[str, ...] = ()
+    # How often a worker looks for feeds due a poll (each feed has its own interval).
+    feed_tick_s: float = 15.0
 
     @property
     def offline(self) -> bool:
@@ -70,4 +79,6 @@ class Settings:
             channel_spacing_ms=int(merged.get("NEWSBOT_CHANNEL_SPACING_MS") or 1000),
             slack_timeout_s=int(merged.get("NEWSBOT_SLACK_TIMEOUT") or 10),
             fault_exit_after_posts=int(merged.get("NEWSBOT_FAULT_EXIT_AFTER_POSTS") or 0),
+            fetch_allow_networks=_split_list(merged.get("NEWSBOT_TEST_ALLOW_FETCH_NETWORKS")),
+            feed_tick_s=float(merged.get("NEWSBOT_FEED_TICK_SECONDS") or 15.0),
         )

@@ -1,8 +1,11 @@
-"""Shared fixtures: the seed article, its expected extraction, and a private Redis."""
+"""Shared fixtures: the seed article, its expected extraction, a private Redis, and a guard
+that keeps every test's connections on this machine."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,3 +69,47 @@ def store(redis_server: LocalRedis) -> Iterator[RedisStore]:
         yield repository
     finally:
         repository.client.close()
+
+
+class NonLoopbackConnection(AssertionError):
+    """A test tried to connect beyond this machine; tests only ever talk to loopback."""
+
+
+def _require_loopback(sock: socket.socket, address: Any) -> None:
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return  # AF_UNIX and friends never leave the machine
+    host = str(address[0] if isinstance(address, tuple) else address)
+    if host == "localhost":
+        return
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        message = f"a test connected to a name, not an address: {address!r}"
+        raise NonLoopbackConnection(message) from None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if not ip.is_loopback:
+        raise NonLoopbackConnection(f"a test tried to connect to {address!r}, beyond loopback")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_only() -> Iterator[None]:
+    """Make any connect() beyond loopback fail loudly, so no test sends a packet outside.
+
+    An AssertionError rather than an OSError, so code under test cannot mistake it for a
+    network failure and carry on.
+    """
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> None:
+        _require_loopback(self, address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        _require_loopback(self, address)
+        return real_connect_ex(self, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        patch.setattr(socket.socket, "connect_ex", connect_ex)
+        yield
