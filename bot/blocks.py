@@ -100,8 +100,11 @@ def alert_message(
     article: ArticleRecord,
     now: datetime,
     channel_zone: str,
+    *,
+    also_reported: list[ArticleRecord] | None = None,
 ) -> SlackMessage:
-    """The thread post for one reminder: heads-up, one hour before, or follow-up."""
+    """The thread post for one reminder: heads-up, one hour before, or follow-up. An event
+    other outlets reported too lists them, linked."""
     zone = ZoneInfo(channel_zone)
     today = now.astimezone(zone).date()
     what = clip(event.what or event.trigger, 300)
@@ -131,7 +134,9 @@ def alert_message(
         section(f"{headline}\n{detail}"),
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": clip(f"From: {article.title}", 2000)}],
+            "elements": [
+                {"type": "mrkdwn", "text": clip(_from_line(article, also_reported), 2000)}
+            ],
         },
         alert_buttons(event, article),
     ]
@@ -149,6 +154,20 @@ def alert_message(
     )
 
 
+def _from_line(article: ArticleRecord, also: list[ArticleRecord] | None) -> str:
+    line = f"From: {article.title}"
+    if also:
+        names = [_linked(other.title, other.url) for other in also[:10]]
+        more = f" and {len(also) - 10} more" if len(also) > 10 else ""
+        line += f" · Also reported in: {'; '.join(names)}{more}"
+    return line
+
+
+def _linked(title: str, url: str | None) -> str:
+    title = clip(title, 120).replace("<", "‹").replace(">", "›").replace("|", "¦")
+    return f"<{url}|{title}>" if url else title
+
+
 ACTION_TRACK = "event_track"
 ACTION_IGNORE = "event_ignore"
 
@@ -161,21 +180,37 @@ def _event_line(event: TrackedEvent) -> str:
 
 
 def article_message(
-    title: str, bullets: list[str], events: list[TrackedEvent], date_note: str = ""
+    title: str,
+    bullets: list[str],
+    events: list[TrackedEvent],
+    date_note: str = "",
+    *,
+    url: str | None = None,
+    site: str | None = None,
+    already_tracked: list[TrackedEvent] | None = None,
 ) -> SlackMessage:
     """The channel post for a tracked article: headline, summary, and each event it announced
-    with Track / Ignore buttons. Long lists stay within 50 blocks."""
+    with Track / Ignore buttons; events another report already announced are listed as such.
+    Long lists stay within 50 blocks."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(title or "Article", 150)}},
     ]
+    if url:
+        source = _linked(site or url, url)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": source}]})
     if bullets:
         blocks.append(section("\n".join(f"• {clip(b, 900)}" for b in bullets)))
     if date_note:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": date_note}]})
-    if not events:
-        blocks.append(section("No forward-looking deadline or meeting found in this article."))
-    else:
+    if already_tracked:
+        lines = [f"• {_event_line(e)}" for e in already_tracked[:10]]
+        blocks.append(
+            section(clip("*Already tracked here from another report:*\n" + "\n".join(lines), 3000))
+        )
+    if events:
         blocks.append(section(f"*{len(events)} thing(s) to come back to* (tracked):"))
+    elif not already_tracked:
+        blocks.append(section("No forward-looking deadline or meeting found in this article."))
     room = MAX_BLOCKS - len(blocks) - 1
     for event in events[: room // 2]:
         blocks.append(section(_event_line(event)))

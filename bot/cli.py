@@ -1,4 +1,4 @@
-"""The `newsbot` command: extract events from text, and run the bot.
+"""The `newsbot` command: extract events from text or a web page, and run the bot.
 
 Exit codes: 0 success; 2 bad input or usage (a one-line message on stderr); 3 the spaCy model
 is missing; 4 a service or setting the mode needs is missing (Redis, Slack credentials).
@@ -117,6 +117,71 @@ def command_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_ingest(args: argparse.Namespace) -> int:
+    """Fetch (or open) a page, read it as the bot does, and print the article and its events."""
+    from datetime import UTC
+
+    from bot.fetcher import Fetcher
+    from bot.pages import read_page
+    from bot.reminders import track
+    from config.settings import Settings
+
+    now = datetime.now(UTC)
+    fallback: datetime | None = None
+    if args.published:
+        given = parse_published(args.published)
+        fallback = given if isinstance(given, datetime) else datetime(
+            given.year, given.month, given.day, 12, tzinfo=UTC
+        )  # fmt: skip
+        if fallback.tzinfo is None:
+            fallback = fallback.replace(tzinfo=UTC)
+    source: str = args.source
+    if source.lower().startswith(("http://", "https://")) or "://" in source:
+        settings = Settings.from_env()
+        fetched = Fetcher(allow_networks=settings.fetch_allow_networks).fetch(source, accept="html")
+        page = read_page(fetched.body, fetched.url, now, feed_published=fallback,
+                         charset=fetched.charset)  # fmt: skip
+    else:
+        file = Path(source)
+        if not file.is_file():
+            raise BadInput(f"{source}: no such file (give an http(s) URL or an HTML file)")
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise BadInput(
+                f"{source} is {file.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
+        page = read_page(file.read_bytes(), file.resolve().as_uri(), now, feed_published=fallback)
+    zone = args.tz or page.zone
+    events = extract(page.text, page.published, zone)
+    tracked = [t for t, _ in track(events, "cli")]
+    article = {
+        "url": page.canonical_url or source,
+        "title": page.title,
+        "site": page.site_name,
+        "published": page.published.isoformat(),
+        "date_source": page.date_source,
+        "date_note": page.date_note,
+        "words": len(page.text.split()),
+    }
+    if args.json:
+        json.dump({"article": article, "events": [e.to_json() for e in events]}, sys.stdout,
+                  ensure_ascii=False, indent=2)  # fmt: skip
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(page.title)
+    print(f"published {article['published']} (from {page.date_source})"
+          + (f" — {page.date_note}" if page.date_note else ""))  # fmt: skip
+    print(f"{article['words']} words · {article['url']}")
+    if not tracked:
+        print("No forward-looking deadline or meeting found.")
+    for event in tracked:
+        window = event.window.earliest.isoformat()
+        if event.window.latest != event.window.earliest:
+            window += f" … {event.window.latest.isoformat()}"
+        hedge = " (conditional)" if event.conditional else ""
+        print(f"- {event.kind}: {event.what} — {window}{hedge} [“{event.trigger}”]")
+    return EXIT_OK
+
+
 def command_run(args: argparse.Namespace) -> int:
     from bot.alerts import QuietHours
     from bot.local_redis import LocalRedis, default_local_url
@@ -191,6 +256,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--jsonl", metavar="IN.jsonl", help='lines of {"id", "text", "published"[, "tz"]}'
     )
     extract_cmd.set_defaults(handler=command_extract)
+
+    ingest_cmd = commands.add_parser(
+        "ingest", help="read a web page (URL or HTML file) as the bot does and print its events"
+    )
+    ingest_cmd.add_argument("source", metavar="URL|FILE", help="http(s) URL or a saved HTML file")
+    ingest_cmd.add_argument(
+        "--published", help="date (ISO 8601) to use when the page gives none, as a feed would"
+    )
+    ingest_cmd.add_argument("--tz", help="IANA time zone for the page's relative dates")
+    ingest_cmd.add_argument("--json", action="store_true", help="print JSON")
+    ingest_cmd.set_defaults(handler=command_ingest)
 
     run_cmd = commands.add_parser("run", help="run the bot (offline on the seeds without Slack)")
     run_cmd.add_argument("--seeds", help="folder of seed articles (default: seeds/)")

@@ -13,8 +13,11 @@ USAGE = """*newsbot* — tracks the deadlines and meetings the news announces.
 • `/news deadlines [days]` — upcoming windows in this channel (default 14 days)
 • `/news summary [today|week]` — the articles tracked here and their open deadlines
 • `/news digest daily <HH:MM>` · `/news digest weekly <day> <HH:MM>` · `/news digest off`
+• `/news feeds add <url> [--only words] [--not words]` — follow a feed (RSS, Atom, JSON Feed)
+• `/news feeds list` · `/news feeds remove <url or number>`
 • `/news settings tz <Area/City>` — this channel's time zone (e.g. `Europe/Paris`)
 • `/news settings quiet <HH-HH>` — hours with no alerts (e.g. `20-08`)
+• `/news settings autotrack on|off` — read the links people share in this channel
 • `/news help` — this message"""
 
 
@@ -63,6 +66,28 @@ class SetDigest:
 
 
 @dataclass(frozen=True)
+class SetAutotrack:
+    on: bool
+
+
+@dataclass(frozen=True)
+class AddFeed:
+    url: str
+    only: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemoveFeed:
+    target: str  # a URL, or the number `feeds list` shows
+
+
+@dataclass(frozen=True)
+class ListFeeds:
+    pass
+
+
+@dataclass(frozen=True)
 class CommandError:
     """What the user typed could not be read; `message` says why and what to type."""
 
@@ -78,6 +103,10 @@ Command = (
     | SetQuiet
     | Summary
     | SetDigest
+    | SetAutotrack
+    | AddFeed
+    | RemoveFeed
+    | ListFeeds
     | CommandError
 )
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -110,6 +139,8 @@ def parse(text: str) -> Command:
         return _summary(rest)
     if verb == "digest":
         return _digest(rest)
+    if verb in ("feeds", "feed"):
+        return _feeds(rest)
     return CommandError(f"I don't know `{clip_word(verb)}`. " + _hint())
 
 
@@ -162,7 +193,13 @@ def _settings(rest: str) -> Command:
                 "Give quiet hours as `HH-HH`, for example `/news settings quiet 20-08`."
             )
         return SetQuiet(int(match.group(1)), int(match.group(2)))
-    return CommandError("Settings are `tz <Area/City>` and `quiet <HH-HH>`. " + _hint())
+    if what.lower() == "autotrack":
+        if value.lower() in ("on", "off"):
+            return SetAutotrack(value.lower() == "on")
+        return CommandError("Use `/news settings autotrack on` or `/news settings autotrack off`.")
+    return CommandError(
+        "Settings are `tz <Area/City>`, `quiet <HH-HH>` and `autotrack on|off`. " + _hint()
+    )
 
 
 def _summary(rest: str) -> Command:
@@ -199,3 +236,59 @@ def _clock(word: str) -> tuple[int, int] | None:
         return None
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     return (hour, minute) if hour < 24 and minute < 60 else None
+
+
+_FEEDS_USAGE = (
+    "Use `/news feeds add <url> [--only words] [--not words]`, `/news feeds list` or "
+    "`/news feeds remove <url or number>`."
+)
+
+
+def _feeds(rest: str) -> Command:
+    action, _, rest = rest.strip().partition(" ")
+    action = action.lower()
+    if action in ("", "list", "ls"):
+        return ListFeeds() if not rest.strip() else CommandError(_FEEDS_USAGE)
+    if action in ("remove", "rm", "delete", "unsubscribe"):
+        target = rest.strip()
+        url = _URL.match(target)
+        if url:
+            return RemoveFeed(url.group(1))
+        if target.isdigit() and int(target) >= 1:
+            return RemoveFeed(target)
+        return CommandError(
+            "Say which feed: `/news feeds remove <url>` or its number in `/news feeds list`."
+        )
+    if action in ("add", "follow", "subscribe"):
+        return _add_feed(rest)
+    return CommandError(_FEEDS_USAGE)
+
+
+def _add_feed(rest: str) -> Command:
+    words = rest.split()
+    if not words:
+        return CommandError("Give the feed's address: `/news feeds add <url>`.")
+    url = _URL.match(words[0])
+    if url is None:
+        return CommandError(
+            f"`{clip_word(words[0])}` is not a web address. Give the feed's http(s) URL."
+        )
+    only: list[str] = []
+    exclude: list[str] = []
+    current: list[str] | None = None
+    for word in words[1:]:
+        flag = word.lower().replace("—", "--").replace("–", "--")
+        if flag in ("--only", "-only"):
+            current = only
+        elif flag in ("--not", "-not", "--except"):
+            current = exclude
+        elif current is None:
+            return CommandError(
+                f"I don't know `{clip_word(word)}` here. Filters come after `--only` or `--not`: "
+                "`/news feeds add <url> --only tariffs,trade --not sports`."
+            )
+        else:
+            current.extend(t.strip().lower() for t in word.split(",") if t.strip())
+    if len(only) + len(exclude) > 50:
+        return CommandError("That is too many filter words: give at most 50.")
+    return AddFeed(url.group(1), tuple(dict.fromkeys(only)), tuple(dict.fromkeys(exclude)))

@@ -230,6 +230,12 @@ def event_terms(
     return tuple(sorted(words | named))
 
 
+def index_terms(terms: Iterable[str]) -> list[str]:
+    """The terms two reports of one event must share one of (see `same_event`): names and
+    concepts. Events are indexed by them, so a lookup reads only events that could match."""
+    return [t for t in terms if t[1:2] == ":" or t.startswith("~")]
+
+
 @dataclass(frozen=True)
 class EventSignature:
     kind: str
@@ -259,7 +265,7 @@ def same_event(a: EventSignature, b: EventSignature) -> bool:
     if kinds_agree and named_a & named_b and shared_words:
         return True
     smaller = min(len(words_a), len(words_b))
-    return kinds_agree and smaller > 0 and len(shared_words) / smaller >= 0.6
+    return kinds_agree and bool(concepts) and smaller > 0 and len(shared_words) / smaller >= 0.6
 
 
 def narrowest(a: DateWindow, b: DateWindow) -> DateWindow:

@@ -21,7 +21,7 @@ from typing import Protocol
 import structlog
 
 from bot.blocks import SlackMessage, alert_message
-from bot.reminders import Reminder
+from bot.reminders import ArticleRecord, Reminder, TrackedEvent
 from bot.store import Claimed, RedisStore
 
 log = structlog.get_logger(__name__)
@@ -215,6 +215,10 @@ class Dispatcher:
                 log.exception("reminder_delivery_crashed", reminder=claim.reminder.id)
                 self._give_up_or_retry(claim, "crashed while delivering", report)
 
+    def _other_reports(self, team: str, event: TrackedEvent) -> list[ArticleRecord]:
+        found = [self._store.article(team, other) for other in event.sources]
+        return [article for article in found if article is not None]
+
     def _give_up_or_retry(self, claim: Claimed, why: str, report: DispatchReport) -> None:
         reminder = claim.reminder
         try:
@@ -266,7 +270,9 @@ class Dispatcher:
         late = overdue > self._settings.late_after
         zone = self._store.channel_policy(claim.team, reminder.channel, self._default_zone).zone
         shown = replace(claim.reminder, late=True) if late else claim.reminder
-        message = alert_message(shown, event, article, now, zone)
+        message = alert_message(
+            shown, event, article, now, zone, also_reported=self._other_reports(claim.team, event)
+        )
         if not self._store.renew(claim, self._clock.now() + self._settings.lease):
             bound.warning("reminder_lease_lost")
             return "lost_lease"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from bot.dedup import EventSignature, Sketch, near_duplicate, same_event
+from bot.dedup import EventSignature, Sketch, index_terms, near_duplicate, same_event
 from bot.errors import NewsbotError
 from bot.feeds import FeedFilter, PollState
 from bot.reminders import TrackedEvent
@@ -136,6 +136,30 @@ class IngestStore:
     def article_for_url(self, team: str, channel: str, key: str) -> str | None:
         return cast(str | None, self._redis.hget(self._key(team, f"url:{channel}"), key))
 
+    def article_for_any_url(self, team: str, channel: str, keys: list[str]) -> str | None:
+        found = cast(list[str | None], self._redis.hmget(self._key(team, f"url:{channel}"), keys))
+        return next((article for article in found if article is not None), None)
+
+    def remember_article(
+        self, team: str, channel: str, article: str, *, url_keys: list[str], value: Sketch,
+        source: Source,
+    ) -> None:  # fmt: skip
+        """Everything that finds this article again: its links, its sketch, its first source."""
+        band_key = self._key(team, f"fpb:{channel}")
+        keys = value.index_keys()
+        current = cast(list[str | None], self._redis.hmget(band_key, keys))
+        pipe = self._redis.pipeline(transaction=True)
+        for url in url_keys:
+            pipe.hset(self._key(team, f"url:{channel}"), url, article)
+        pipe.hset(self._key(team, f"fp:{channel}"), article, value.to_text())
+        for band, ids in zip(keys, current, strict=True):
+            known = ids.split() if ids else []
+            if article not in known:
+                pipe.hset(band_key, band, " ".join([*known, article]))
+        body = json.dumps({"u": source.url, "s": source.site, "h": source.title})
+        pipe.hsetnx(self._key(team, f"asrc:{article}"), url_keys[0], body)
+        pipe.execute()
+
     def remember_urls(self, team: str, channel: str, keys: list[str], article: str) -> None:
         if keys:
             mapping: dict[str | bytes, str | bytes] = dict.fromkeys(keys, article)
@@ -163,18 +187,6 @@ class IngestStore:
                 return article
         return None
 
-    def remember_sketch(self, team: str, channel: str, article: str, value: Sketch) -> None:
-        band_key = self._key(team, f"fpb:{channel}")
-        keys = value.index_keys()
-        current = cast(list[str | None], self._redis.hmget(band_key, keys))
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(self._key(team, f"fp:{channel}"), article, value.to_text())
-        for band, ids in zip(keys, current, strict=True):
-            known = ids.split() if ids else []
-            if article not in known:
-                pipe.hset(band_key, band, " ".join([*known, article]))
-        pipe.execute()
-
     def add_source(self, team: str, article: str, key: str, source: Source) -> bool:
         """Record that `source` reported `article`; False if it was known already."""
         body = json.dumps({"u": source.url, "s": source.site, "h": source.title})
@@ -187,27 +199,37 @@ class IngestStore:
 
     # ---------------------------------------------------------------- the same event, twice
 
-    def same_event(
-        self, team: str, channel: str, signature: EventSignature, exclude_article: str
-    ) -> TrackedEvent | None:
-        """An event of the channel, from another article, that `signature` describes too."""
-        ids = cast(
-            list[str],
-            self._redis.zrangebyscore(
-                self._key(team, f"chev:{channel}"), signature.window.earliest.toordinal(), "+inf"
-            ),
+    def same_events(
+        self, team: str, channel: str, signatures: list[EventSignature], exclude_article: str
+    ) -> list[TrackedEvent | None]:
+        """For each signature, an event of the channel from another article that it describes
+        too, or None. Two round trips for all of them, reading only the recent events that
+        share a name or a concept with one of the signatures (see `dedup.index_terms`)."""
+        terms = sorted({t for s in signatures for t in index_terms(s.terms)})
+        if not terms:
+            return [None] * len(signatures)
+        pipe = self._redis.pipeline(transaction=False)
+        for term in terms:
+            pipe.lrange(self._key(team, f"evix:{channel}:{term}"), 0, -1)
+        listed = cast(list[list[str]], pipe.execute())
+        ids = sorted(
+            {i for found in listed for i in found if not i.startswith(exclude_article + ".")}
         )
-        ids = [i for i in ids if not i.startswith(exclude_article + ".")]
-        if not ids:
-            return None
-        raw = cast(list[str | None], self._redis.hmget(self._key(team, "ev"), ids))
-        for event_id, body in zip(ids, raw, strict=True):
-            if body is None:
-                continue
-            event = TrackedEvent.from_json(event_id, json.loads(body))
-            if same_event(EventSignature(event.kind, event.window, event.terms), signature):
-                return event
-        return None
+        raw = cast(list[str | None], self._redis.hmget(self._key(team, "ev"), ids)) if ids else []
+        known = [
+            TrackedEvent.from_json(event_id, json.loads(body))
+            for event_id, body in zip(ids, raw, strict=True)
+            if body is not None
+        ]
+        found: list[TrackedEvent | None] = []
+        for signature in signatures:
+            match = next(
+                (e for e in known
+                 if same_event(EventSignature(e.kind, e.window, e.terms), signature)),
+                None,
+            )  # fmt: skip
+            found.append(match)
+        return found
 
     # ---------------------------------------------------------------- channel switches
 

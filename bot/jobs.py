@@ -7,6 +7,7 @@ its message metadata and a rerun looks for it before posting again; storing is i
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +15,13 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import article_message
-from bot.errors import BadInput
+from bot.blocks import SlackMessage, article_message, section
+from bot.errors import BadInput, FetchFailed, NewsbotError
 from bot.extraction import extract
+from bot.feeds import DEFAULT_INTERVAL, FeedFilter, feed_id, parse_feed
+from bot.fetcher import Fetcher
+from bot.ingest import Ingestor, LinkRequest
+from bot.ingest_store import IngestStore, Subscription
 from bot.reminders import ArticleRecord, article_id, schedule, track
 from bot.slack_client import MAX_PAGES, find_by_metadata, metadata_of
 from bot.store import RedisStore
@@ -39,12 +44,72 @@ def summarize_thread_job(team: str, channel: str, thread_ts: str, user: str) -> 
     }  # fmt: skip
 
 
+def ingest_url_job(
+    team: str,
+    channel: str,
+    url: str,
+    *,
+    user: str = "",
+    announce: str = "always",
+    reply_to: str = "",
+    feed: str = "",
+    mark: str = "",
+    published: datetime | None = None,
+) -> dict[str, str]:
+    """Read a link into a channel: asked for by `user`, shared in message `reply_to`, or an
+    item (`mark`) of feed `feed`."""
+    return {
+        "type": "ingest_url", "team": team, "channel": channel, "url": url, "user": user,
+        "announce": announce, "reply_to": reply_to, "feed": feed, "mark": mark,
+        "published": published.isoformat() if published else "",
+    }  # fmt: skip
+
+
+def add_feed_job(
+    team: str, channel: str, user: str, url: str, *, only: list[str], exclude: list[str]
+) -> dict[str, str]:
+    return {
+        "type": "add_feed", "team": team, "channel": channel, "user": user, "url": url,
+        "only": json.dumps(only), "exclude": json.dumps(exclude),
+    }  # fmt: skip
+
+
+class SlackAnnouncer:
+    """Posts for ingestion, once per job: a rerun finds its earlier post by metadata."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def post(self, channel: str, thread_ts: str, message: SlackMessage, job_id: str) -> str:
+        earlier = _earlier_post(self._client, channel, job_id, thread_ts or None)
+        if earlier is not None:
+            return earlier
+        response = self._client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts or None, text=message.text,
+            blocks=message.blocks, unfurl_links=False,
+            metadata={"event_type": ARTICLE_EVENT_TYPE, "event_payload": {"job_id": job_id}},
+        )  # fmt: skip
+        return str(response["ts"])
+
+
 def run_job(
-    store: RedisStore, client: WebClient, job_id: str, job: dict[str, str], now: datetime
+    store: RedisStore,
+    client: WebClient,
+    job_id: str,
+    job: dict[str, str],
+    now: datetime,
+    *,
+    fetcher: Fetcher | None = None,
 ) -> str:
     """Carry out one job; returns what happened (for logs and tests)."""
     if job.get("type") == "summarize_thread":
         return _summarize_thread(store, client, job_id, job, now)
+    if job.get("type") in ("ingest_url", "add_feed"):
+        if fetcher is None:
+            raise NewsbotError("this process cannot fetch links (no fetcher configured)")
+        if job["type"] == "add_feed":
+            return _add_feed(store, client, fetcher, job_id, job, now=now)
+        return _ingest_url(store, client, fetcher, job_id, job, now=now)
     if job.get("type") != "track_text":
         log.warning("job_unknown_type", job=job_id, type=job.get("type"))
         return "unknown"
@@ -79,6 +144,90 @@ def run_job(
     result = track_article(store, article, now, events=events)
     log.info("article_tracked", team=team, channel=channel, events=len(result.events))
     return "tracked"
+
+
+def _ingest_url(
+    store: RedisStore,
+    client: WebClient,
+    fetcher: Fetcher,
+    job_id: str,
+    job: dict[str, str],
+    *,
+    now: datetime,
+) -> str:
+    team, channel, user = job["team"], job["channel"], job.get("user", "")
+    feed = job.get("feed", "")
+    ingest = IngestStore(store)
+    subscription = ingest.subscription(team, channel, feed) if feed else None
+    if feed and subscription is None:
+        return "unsubscribed"
+    request = LinkRequest(
+        team=team, channel=channel, url=job["url"], job_id=job_id, user=user,
+        feed_published=datetime.fromisoformat(job["published"]) if job.get("published") else None,
+        filter=subscription.filter if subscription else None,
+        announce="if_events" if job.get("announce") == "if_events" else "always",
+        reply_to=job.get("reply_to", ""),
+    )  # fmt: skip
+    ingestor = Ingestor(store, fetcher, SlackAnnouncer(client))
+    try:
+        outcome = ingestor.ingest_url(request, now)
+    except FetchFailed as error:
+        if feed and error.transient:
+            ingest.forget_items(team, channel, feed, [job.get("mark", "")])
+        if user:
+            _tell(client, channel, user, f"I couldn't read {job['url']}: {error}")
+        log.warning("link_unreadable", team=team, channel=channel, url=job["url"],
+                    error=str(error), feed=feed)  # fmt: skip
+        return "unreadable"
+    except BadInput as error:
+        if user:
+            _tell(client, channel, user, f"I couldn't read {job['url']}: {error}")
+        log.info("link_refused", team=team, channel=channel, url=job["url"], error=str(error))
+        return "refused"
+    if user and outcome.status in ("known", "syndicated"):
+        _tell(client, channel, user, outcome.message)
+    return outcome.status
+
+
+def _add_feed(
+    store: RedisStore,
+    client: WebClient,
+    fetcher: Fetcher,
+    job_id: str,
+    job: dict[str, str],
+    *,
+    now: datetime,
+) -> str:
+    team, channel, user, url = job["team"], job["channel"], job["user"], job["url"]
+    ingest = IngestStore(store)
+    if ingest.subscription(team, channel, feed_id(url)) is not None:
+        _tell(client, channel, user, f"This channel already follows {url}.")
+        return "known"
+    try:
+        fetched = fetcher.fetch(url, accept="feed")
+        parsed = parse_feed(fetched.body, fetched.url)
+    except BadInput as error:
+        _tell(client, channel, user, f"I can't follow {url}: {error}")
+        return "refused"
+    subscription = Subscription(
+        id=feed_id(url), channel=channel, url=url, title=parsed.title,
+        filter=FeedFilter(tuple(json.loads(job.get("only") or "[]")),
+                          tuple(json.loads(job.get("exclude") or "[]"))),
+        interval=DEFAULT_INTERVAL, added_by=user, added_at=now,
+    )  # fmt: skip
+    if not ingest.subscribe(team, subscription, first_poll=now):
+        return "known"
+    filters = subscription.filter.describe()
+    text = (
+        f":newspaper: <@{user}> subscribed this channel to *{parsed.title}* ({url}), checked "
+        f"every {int(subscription.interval.total_seconds() // 60)} minutes"
+        + (f", {filters}" if filters else "")
+        + ". New articles that announce a deadline or a meeting will appear here."
+    )
+    SlackAnnouncer(client).post(
+        channel, "", SlackMessage(text=text, blocks=[section(text)]), job_id
+    )
+    return "subscribed"
 
 
 def read_thread(client: WebClient, channel: str, thread_ts: str) -> list[ThreadMessage]:

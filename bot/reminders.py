@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal, cast
 
 from bot.alerts import AlertKind, AlertPolicy, plan_alerts
-from bot.model import DateWindow, Event
+from bot.dedup import event_terms
+from bot.model import DateWindow, Event, EventKind
 
 ReminderState = Literal["scheduled", "inflight", "posted", "failed", "skipped", "cancelled"]
 EventState = Literal["open", "done", "not_relevant"]
@@ -92,6 +93,10 @@ class TrackedEvent:
     clock: str | None
     zone: str | None
     state: EventState = "open"
+    # What the event is about (bot.dedup.event_terms), to recognise it in another outlet's
+    # report, and the articles of those other reports.
+    terms: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -107,6 +112,10 @@ class TrackedEvent:
         if self.clock:
             data["ck"] = self.clock
             data["cz"] = self.zone or ""
+        if self.terms:
+            data["tm"] = list(self.terms)
+        if self.sources:
+            data["sr"] = list(self.sources)
         return data
 
     @classmethod
@@ -122,6 +131,8 @@ class TrackedEvent:
             clock=data.get("ck"),
             zone=data.get("cz") or None,
             state=data.get("s", "open"),
+            terms=tuple(data.get("tm", ())),
+            sources=tuple(data.get("sr", ())),
         )
 
 
@@ -210,11 +221,29 @@ def track(events: list[Event], article: str) -> list[tuple[TrackedEvent, Event]]
                     conditional=first.conditional,
                     clock=event.clock_time.strftime("%H:%M") if event.clock_time else None,
                     zone=event.clock_zone,
+                    terms=event_terms(
+                        first.sentence,
+                        first.what,
+                        first.people,
+                        first.organisations,
+                        first.places,
+                    ),
                 ),
                 event,
             )
         )
     return tracked
+
+
+def as_source(tracked: TrackedEvent) -> Event:
+    """The stored event as the alert planner reads it (kind, window, clock), for rescheduling
+    an event whose mentions are no longer at hand, such as one narrowed by another report."""
+    clock = time.fromisoformat(tracked.clock) if tracked.clock else None
+    return Event(
+        kind=cast(EventKind, tracked.kind), start=0, end=0, trigger=tracked.trigger,
+        window=tracked.window, conditional=tracked.conditional, what=tracked.what, sentence="",
+        confidence=1.0, clock_time=clock, clock_zone=tracked.zone,
+    )  # fmt: skip
 
 
 def schedule(

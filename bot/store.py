@@ -27,10 +27,12 @@ from typing import Any, cast
 import redis
 
 from bot.alerts import AlertPolicy, QuietHours
+from bot.dedup import index_terms
 from bot.errors import NewsbotError
 from bot.reminders import ArticleRecord, EventState, Reminder, TrackedEvent
 
 TEAMS_KEY = "nb:teams"
+EVENTS_PER_TERM = 200
 JOBS_STREAM = "nb:jobs"
 JOBS_GROUP = "workers"
 
@@ -199,11 +201,16 @@ return 1
 """
 )
 
-# KEYS: events hash   ARGV: id, body. An event already stored keeps the state users gave it.
+# KEYS: events hash   ARGV: id, body. An event already stored keeps the state users gave it
+# and the other outlets' reports merged into it.
 _PUT_EVENT = """
 local new = cjson.decode(ARGV[2])
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if raw then new.s = cjson.decode(raw).s end
+if raw then
+  local old = cjson.decode(raw)
+  new.s = old.s
+  if old.sr and not new.sr then new.sr = old.sr end
+end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(new))
 return 1
 """
@@ -314,6 +321,13 @@ class RedisStore:
         raw = cast(str | None, self._redis.hget(self.key(team, "art"), article))
         return None if raw is None else ArticleRecord.from_json(article, json.loads(raw))
 
+    def set_article_thread(self, team: str, article: str, thread_ts: str) -> None:
+        """The post that now anchors an article stored quietly (it had nothing to announce)."""
+        record = self.article(team, article)
+        if record is not None:
+            body = record.to_json() | {"t": thread_ts}
+            self._redis.hset(self.key(team, "art"), article, json.dumps(body))
+
     def event(self, team: str, event: str) -> TrackedEvent | None:
         raw = cast(str | None, self._redis.hget(self.key(team, "ev"), event))
         return None if raw is None else TrackedEvent.from_json(event, json.loads(raw))
@@ -354,6 +368,11 @@ class RedisStore:
             )
             if event.id not in known:
                 pipe.rpush(event_list, event.id)
+                # Recent events by what they name, to find another report of one quickly.
+                for term in index_terms(event.terms):
+                    term_key = self.key(team, f"evix:{article.channel}:{term}")
+                    pipe.lpush(term_key, event.id)
+                    pipe.ltrim(term_key, 0, EVENTS_PER_TERM - 1)
         pipe.zadd(
             self.key(team, f"charts:{article.channel}"),
             {article.id: int(_epoch(article.stored_at))},

@@ -19,7 +19,7 @@ from bot.dispatch import Clock, SystemClock
 from bot.errors import NewsbotError
 from bot.store import RedisStore, StoreError
 from config.settings import Settings
-from handlers import alerts, commands, home, threads
+from handlers import alerts, commands, home, links, threads
 from handlers.deps import HandlerDeps
 
 log = structlog.get_logger(__name__)
@@ -35,8 +35,9 @@ def build_app(settings: Settings, store: RedisStore, clock: Clock | None = None)
         token_verification_enabled=False,
     )
     deps = HandlerDeps(
-        store=store, clock=clock or SystemClock(), default_zone=settings.default_zone
-    )
+        store=store, clock=clock or SystemClock(), default_zone=settings.default_zone,
+        fetch_allow_networks=settings.fetch_allow_networks,
+    )  # fmt: skip
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -46,6 +47,7 @@ def build_app(settings: Settings, store: RedisStore, clock: Clock | None = None)
     alerts.register(app, deps)
     threads.register(app, deps)
     home.register(app, deps)
+    links.register(app, deps)
     return app
 
 

@@ -1,4 +1,5 @@
-"""The worker process: APScheduler runs the due-reminder dispatch every second.
+"""The worker process: APScheduler runs the due-reminder dispatch every second, the digests and
+the feed polls; a thread consumes the job stream (articles to read, threads to summarize).
 
 Reminders live in Redis, not in APScheduler's job store (APScheduler 3 forbids sharing a job
 store between processes); the scheduler here only holds this process's own periodic jobs.
@@ -21,7 +22,9 @@ from bot.blocks import SlackMessage
 from bot.digests import post_due_digests
 from bot.dispatch import Dispatcher, DispatchSettings, RedisPacer, SystemClock
 from bot.errors import NewsbotError
-from bot.jobs import run_job
+from bot.feed_poller import FeedPoller
+from bot.fetcher import Fetcher
+from bot.jobs import SlackAnnouncer, run_job
 from bot.slack_client import SlackPoster, make_client
 from bot.store import Claimed, RedisStore
 from config.settings import Settings
@@ -79,8 +82,9 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
     dispatcher = build_dispatcher(settings, owner, store, client)
     stop = stop or threading.Event()
     store.ensure_job_group()
+    fetcher = Fetcher(allow_networks=settings.fetch_allow_networks)
     jobs = threading.Thread(
-        target=consume_jobs, args=(store, client, owner, stop), name="jobs", daemon=True
+        target=consume_jobs, args=(store, client, owner, stop, fetcher), name="jobs", daemon=True
     )
 
     def dispatch_tick() -> None:
@@ -115,6 +119,22 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
         next_run_time=datetime.now(UTC),
     )  # fmt: skip
 
+    poller = FeedPoller(store, fetcher, SlackAnnouncer(client).post)
+
+    def feed_tick() -> None:
+        try:
+            report = poller.poll_due(SystemClock().now(), stop)
+            if report.polled:
+                log.info("feeds_polled", worker=owner, polled=report.polled, queued=report.queued,
+                         failed=report.failed, not_modified=report.not_modified)  # fmt: skip
+        except Exception:
+            log.exception("feed_tick_failed", worker=owner)
+
+    scheduler.add_job(
+        feed_tick, "interval", seconds=settings.feed_tick_s, id="poll_feeds", max_instances=1,
+        coalesce=True, next_run_time=datetime.now(UTC),
+    )  # fmt: skip
+
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
@@ -131,7 +151,13 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
     return 0
 
 
-def consume_jobs(store: RedisStore, client: WebClient, owner: str, stop: threading.Event) -> None:
+def consume_jobs(
+    store: RedisStore,
+    client: WebClient,
+    owner: str,
+    stop: threading.Event,
+    fetcher: Fetcher | None = None,
+) -> None:
     """Run queued jobs until `stop`; a job left by a crashed worker is reclaimed after a minute."""
     clock = SystemClock()
     while not stop.is_set():
@@ -143,7 +169,7 @@ def consume_jobs(store: RedisStore, client: WebClient, owner: str, stop: threadi
             continue
         for job_id, job in batch:
             try:
-                outcome = run_job(store, client, job_id, job, clock.now())
+                outcome = run_job(store, client, job_id, job, clock.now(), fetcher=fetcher)
                 log.info("job_done", job=job_id, outcome=outcome, worker=owner)
             except Exception:
                 # A job that fails is reported once and dropped, so it cannot block the stream.

@@ -8,12 +8,16 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.alerts import AlertPolicy, QuietHours
-from bot.blocks import channel_summary_message, deadlines_message
+from bot.blocks import channel_summary_message, clip, deadlines_message, section
 from bot.commands import (
     USAGE,
+    AddFeed,
     CommandError,
     Deadlines,
     Help,
+    ListFeeds,
+    RemoveFeed,
+    SetAutotrack,
     SetDigest,
     SetQuiet,
     SetZone,
@@ -23,7 +27,10 @@ from bot.commands import (
     parse,
 )
 from bot.digests import WEEKDAYS, DigestSchedule
-from bot.jobs import track_text_job
+from bot.feeds import feed_id
+from bot.fetcher import url_refusal
+from bot.ingest_store import IngestStore
+from bot.jobs import add_feed_job, ingest_url_job, track_text_job
 from handlers.deps import HandlerDeps
 
 
@@ -79,14 +86,78 @@ def answer(deps: HandlerDeps, command: dict[str, Any]) -> dict[str, Any]:
         day = "every day" if parsed.kind == "daily" else f"every {WEEKDAYS[parsed.weekday].title()}"
         return _ephemeral(f"I'll post a digest here {day} at {when}.")
     if isinstance(parsed, TrackUrl):
-        return _ephemeral(
-            "Reading articles from a link is not available yet: paste the article's text "
-            "with `/news track <text>`."
+        # Scheme, credentials, a private IP literal: said at once; the worker checks the
+        # resolved addresses again before it connects.
+        refused = url_refusal(parsed.url, deps.fetch_allow_networks)
+        if refused:
+            return _ephemeral(f"I can't read that link: {refused}")
+        deps.store.enqueue_job(ingest_url_job(team, channel, parsed.url, user=user))
+        return _ephemeral(f"Reading {parsed.url} … I'll post what it announces in this channel.")
+    if isinstance(parsed, SetAutotrack):
+        IngestStore(deps.store).set_autotrack(team, channel, parsed.on)
+        if parsed.on:
+            return _ephemeral(
+                "I'll read the links people share in this channel and answer in their thread "
+                "when an article announces a deadline or a meeting. (Invite me to the channel "
+                "if I'm not in it.)"
+            )
+        return _ephemeral("I'll leave shared links alone here; `/news track <url>` still works.")
+    if isinstance(parsed, AddFeed):
+        refused = url_refusal(parsed.url, deps.fetch_allow_networks)
+        if refused:
+            return _ephemeral(f"I can't follow that feed: {refused}")
+        deps.store.enqueue_job(
+            add_feed_job(
+                team,
+                channel,
+                user,
+                parsed.url,
+                only=list(parsed.only),
+                exclude=list(parsed.exclude),
+            )
         )
+        return _ephemeral(f"Checking {parsed.url} … I'll confirm here once I've read it.")
+    if isinstance(parsed, ListFeeds):
+        return _feeds_list(deps, team, channel)
+    if isinstance(parsed, RemoveFeed):
+        return _remove_feed(deps, team, channel, parsed.target)
     if isinstance(parsed, TrackText):
         deps.store.enqueue_job(track_text_job(team, channel, user, parsed.text))
         return _ephemeral("Reading the article… I'll post what it announces in this channel.")
     return _ephemeral(USAGE)
+
+
+def _feeds_list(deps: HandlerDeps, team: str, channel: str) -> dict[str, Any]:
+    ingest = IngestStore(deps.store)
+    subscriptions = ingest.subscriptions(team, channel)
+    if not subscriptions:
+        return _ephemeral("This channel follows no feed. Add one: `/news feeds add <url>`.")
+    lines = []
+    for number, sub in enumerate(subscriptions, 1):
+        state = ingest.poll_state(team, channel, sub.id)
+        line = f"{number}. *{clip(sub.title, 80)}* — {sub.url}"
+        if sub.filter.describe():
+            line += f" ({sub.filter.describe()})"
+        if state.failures:
+            line += f" :warning: failing ({state.failures}×): {clip(state.last_error, 120)}"
+        lines.append(line)
+    text = clip("Feeds this channel follows:\n" + "\n".join(lines), 3000)
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+def _remove_feed(deps: HandlerDeps, team: str, channel: str, target: str) -> dict[str, Any]:
+    ingest = IngestStore(deps.store)
+    subscriptions = ingest.subscriptions(team, channel)
+    if target.isdigit():
+        index = int(target) - 1
+        chosen = subscriptions[index] if index < len(subscriptions) else None
+    else:
+        chosen = next((s for s in subscriptions if s.id == feed_id(target)), None)
+    if chosen is None or not ingest.unsubscribe(team, channel, chosen.id):
+        return _ephemeral(
+            f"This channel doesn't follow `{clip(target, 200)}`; see `/news feeds list`."
+        )
+    return _ephemeral(f"Stopped following *{chosen.title}* in this channel.")
 
 
 def _ephemeral(text: str) -> dict[str, Any]:

@@ -13,3 +13,5 @@ class HandlerDeps:
     store: RedisStore
     clock: Clock
     default_zone: str = "UTC"
+    # Test-only networks the fetcher may reach (see Settings.fetch_allow_networks).
+    fetch_allow_networks: tuple[str, ...] = ()

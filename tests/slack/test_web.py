@@ -20,11 +20,14 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk import WebClient
 
+from bot.fetcher import Fetcher
 from bot.jobs import run_job
 from bot.local_redis import LocalRedis, free_port
 from bot.store import RedisStore
 from bot.tracking import ArticleInput, track_article
 from tests.conftest import Seed
+from tests.fakes.news_pages import FeedItem, news_page, rss
+from tests.fakes.news_site import NewsSite
 from tests.fakes.slack_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -47,6 +50,8 @@ def server(
     env.update(
         REDIS_URL=redis_server.url, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.base_url, LOG_LEVEL="WARNING",
+        # Test-only: the local news site is on loopback, which production refuses.
+        NEWSBOT_TEST_ALLOW_FETCH_NETWORKS="127.0.0.1/32",
     )  # fmt: skip
     log = tmp_path_factory.mktemp("web") / "web.log"
     with log.open("wb") as sink:
@@ -110,7 +115,7 @@ def _news(
 def test_help_lists_every_subcommand(server: str) -> None:
     status, reply = _news(server, "help")
     assert status == 200 and reply["response_type"] == "ephemeral"
-    for sub in ("track", "deadlines", "settings tz", "settings quiet", "help"):
+    for sub in ("track", "deadlines", "settings tz", "settings quiet", "feeds add", "help"):
         assert f"/news {sub}" in str(reply["text"])
 
 
@@ -366,3 +371,107 @@ def test_ignore_then_track_buttons_over_http(
     while store.event(TEAM, event.id).state != "open" and time.monotonic() < deadline + 5:  # type: ignore[union-attr]
         time.sleep(0.05)
     assert {r.state for r in store.reminders(TEAM) if r.event == event.id} == {"scheduled"}
+
+
+def _jobs(store: RedisStore) -> list[tuple[str, dict[str, str]]]:
+    return store.read_jobs("test-worker", count=10, block_ms=500, reclaim_idle_ms=60_000)
+
+
+def test_track_a_link_fetches_reads_and_posts_through_the_worker(
+    server: str, store: RedisStore, slack: FakeSlack
+) -> None:
+    store.ensure_job_group()
+    published = datetime.now(UTC) - timedelta(hours=2)
+    body = [
+        "The finance committee will vote on the transit budget next Tuesday, its chair said.",
+        "The plan has divided the council for months, with members from outer districts "
+        "arguing that the new lines favour the centre and do little for commuters elsewhere.",
+        "Supporters say the budget finally funds maintenance that was put off for a decade.",
+    ]
+    with NewsSite() as site:
+        url = site.url("/city/transit-vote")
+        site.add("/city/transit-vote", news_page("Council to vote on transit budget", body, url,
+                 published=published).encode())  # fmt: skip
+        status, reply = _news(server, f"track <{url}>", channel="CURL")
+        assert status == 200 and f"Reading {url}" in str(reply["text"])
+        [(job_id, job)] = _jobs(store)
+        client = WebClient(token="xoxb-test", base_url=slack.base_url)
+        fetcher = Fetcher(allow_networks=("127.0.0.1/32",))
+        assert run_job(store, client, job_id, job, datetime.now(UTC), fetcher=fetcher) == "tracked"
+        store.ack_job(job_id)
+    [post] = slack.posts("CURL")
+    assert post.blocks is not None
+    assert post.blocks[0]["text"]["text"] == "Council to vote on transit budget"
+    assert "vote" in json.dumps(post.blocks) and url in json.dumps(post.blocks)
+
+
+def test_a_link_to_a_private_address_is_refused_at_once(server: str, store: RedisStore) -> None:
+    store.ensure_job_group()
+    status, reply = _news(server, "track http://169.254.169.254/latest/meta-data/", channel="CX")
+    assert status == 200 and "link-local" in str(reply["text"])
+    status, reply = _news(server, "feeds add http://10.0.0.7/rss", channel="CX")
+    assert status == 200 and "private" in str(reply["text"])
+    assert _jobs(store) == []
+
+
+def test_feeds_add_list_remove_through_slash_commands(
+    server: str, store: RedisStore, slack: FakeSlack
+) -> None:
+    store.ensure_job_group()
+    item_time = datetime.now(UTC) - timedelta(hours=1)
+    with NewsSite() as site:
+        feed = site.add(
+            "/rss.xml",
+            rss([FeedItem("A story", site.url("/a"), "g-a", item_time)]).encode(),
+            content_type="application/rss+xml",
+        )
+        status, reply = _news(server, f"feeds add {feed} --not sports,weather", channel="CFEED")
+        assert status == 200 and "Checking" in str(reply["text"])
+        [(job_id, job)] = _jobs(store)
+        client = WebClient(token="xoxb-test", base_url=slack.base_url)
+        fetcher = Fetcher(allow_networks=("127.0.0.1/32",))
+        assert (
+            run_job(store, client, job_id, job, datetime.now(UTC), fetcher=fetcher) == "subscribed"
+        )
+        store.ack_job(job_id)
+    assert "subscribed this channel" in slack.posts("CFEED")[0].text
+    listed = str(_news(server, "feeds list", channel="CFEED")[1]["text"])
+    assert feed in listed and "“sports”" in listed
+    assert "Stopped following" in str(_news(server, "feeds remove 1", channel="CFEED")[1]["text"])
+    assert "follows no feed" in str(_news(server, "feeds", channel="CFEED")[1]["text"])
+
+
+def _message_event(base: str, event: dict[str, object], event_id: str) -> int:
+    body = json.dumps({
+        "token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
+        "event_id": event_id, "event_time": int(time.time()), "event": event,
+    })  # fmt: skip
+    stamp = int(time.time())
+    signature = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
+    request = urllib.request.Request(
+        f"{base}/slack/events", data=body.encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Slack-Request-Timestamp": str(stamp),
+                 "X-Slack-Signature": f"v0={signature.hexdigest()}"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return int(response.status)
+
+
+def test_links_shared_in_an_autotrack_channel_are_queued_once(
+    server: str, store: RedisStore
+) -> None:
+    store.ensure_job_group()
+    message = {"type": "message", "channel": "CAUTO", "user": "U2", "ts": "1700000000.000200",
+               "text": "worth a read <https://news.example.org/a?utm_source=x|news.example.org/a>"}  # fmt: skip
+    assert _message_event(server, message, "Ev1") == 200
+    assert _jobs(store) == []  # autotrack is off by default
+    assert "read the links" in str(
+        _news(server, "settings autotrack on", channel="CAUTO")[1]["text"]
+    )
+    assert _message_event(server, message, "Ev2") == 200
+    assert _message_event(server, message, "Ev2") == 200  # Slack's retry of the same delivery
+    assert _message_event(server, {**message, "bot_id": "B1", "ts": "1700000000.000300"}, "Ev3") == 200
+    jobs = _jobs(store)
+    assert [(j["url"], j["reply_to"], j["announce"]) for _, j in jobs] == [
+        ("https://news.example.org/a?utm_source=x", "1700000000.000200", "if_events")
+    ]
