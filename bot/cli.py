@@ -124,8 +124,10 @@ def command_ingest(args: argparse.Namespace) -> int:
     from bot.fetcher import Fetcher
     from bot.pages import read_page
     from bot.reminders import track
+    from config.logging import configure_logging
     from config.settings import Settings
 
+    configure_logging("WARNING")  # stdout is the article (or its JSON); refusals go to stderr
     now = datetime.now(UTC)
     fallback: datetime | None = None
     if args.published:

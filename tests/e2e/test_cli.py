@@ -123,3 +123,56 @@ def test_offline_run_prints_events_and_alerts(redis_server: LocalRedis) -> None:
     assert "Mon 21 Apr 2025 09:00 CEST  [heads-up]" in out
     assert "closed yesterday: did it happen?" in out
     assert "8 alert(s) posted" in out
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://0177.0.0.1/", "loopback"),
+        ("http://[::ffff:10.0.0.1]/", "private"),
+        ("ftp://example.org/a", "only fetch http and https"),
+    ],
+)
+def test_ingest_refuses_a_link_with_exit_2_and_says_why(url: str, says: str) -> None:
+    result = newsbot("ingest", url)
+    assert result.returncode == 2
+    assert says in result.stderr.decode()
+    assert result.stdout == b""
+
+
+def test_ingest_reads_a_page_from_a_local_site_and_a_file(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from tests.fakes.news_pages import news_page
+    from tests.fakes.news_site import NewsSite
+
+    published = datetime(2026, 4, 18, 9, 30, tzinfo=timezone(timedelta(hours=-4)))
+    body = [
+        "Lawmakers in the state senate will vote on the water bill next Tuesday, the majority "
+        "leader said, after months of hearings on the drought.",
+        "The bill has divided farmers and cities for years, and both sides have lobbied hard "
+        "in the capital this spring.",
+    ]
+    with NewsSite() as site:
+        url = site.url("/politics/water")
+        site.add(
+            "/politics/water", news_page("Senate to vote", body, url, published=published).encode()
+        )
+        refused = newsbot("ingest", url)  # loopback: refused without the test-only setting
+        assert refused.returncode == 2 and "loopback" in refused.stderr.decode()
+        assert site.count() == 0
+        env = {**os.environ, "NEWSBOT_TEST_ALLOW_FETCH_NETWORKS": "127.0.0.1/32"}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "ingest", url, "--json"],
+            capture_output=True, cwd=ROOT, env=env, timeout=120, check=False,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    printed = json.loads(result.stdout)
+    assert printed["article"]["published"] == "2026-04-18T09:30:00-04:00"
+    assert [(e["kind"], e["earliest"]) for e in printed["events"]] == [("vote", "2026-04-21")]
+    page = tmp_path / "page.html"
+    page.write_text(news_page("Senate to vote", body, "https://x.example/a", date_in="none"))
+    result = newsbot("ingest", str(page), "--published", "2026-04-18")
+    assert result.returncode == 0
+    assert "from feed" in result.stdout.decode() and "vote" in result.stdout.decode()
