@@ -205,7 +205,8 @@ class IngestStore:
         """For each signature, an event of the channel from another article that it describes
         too, or None. Two round trips for all of them, reading only the recent events that
         share a name or a concept with one of the signatures (see `dedup.index_terms`)."""
-        terms = sorted({t for s in signatures for t in index_terms(s.terms)})
+        # A shared name is needed unless neither side has one; then a shared concept is.
+        terms = sorted({t for s in signatures for t in _lookup_terms(s.terms)})
         if not terms:
             return [None] * len(signatures)
         pipe = self._redis.pipeline(transaction=False)
@@ -323,3 +324,8 @@ class IngestStore:
 
     def seen_count(self, team: str, channel: str, feed: str) -> int:
         return int(self._redis.zcard(self._key(team, f"feedseen:{channel}:{feed}")))
+
+
+def _lookup_terms(terms: tuple[str, ...]) -> list[str]:
+    named = [t for t in index_terms(terms) if not t.startswith("~")]
+    return named or index_terms(terms)
