@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
 
@@ -178,11 +177,10 @@ class Ingestor:
     ) -> IngestOutcome:
         team, channel = request.team, request.channel
         policy = self.store.channel_policy(team, channel, self.default_zone)
-        zone = (
-            page.zone
-            if page.zone is not None and _is_zone(page.zone)
-            else _offset_zone(page.published) or policy.zone
-        )
+        # The page reader already turned a non-zero offset into a zone; a `Z` timestamp is
+        # read in UTC, anything else without an offset in the channel's zone.
+        utc = page.published.utcoffset() == timedelta(0)
+        zone = page.zone or ("UTC" if utc else policy.zone)
         events = extract(page.text, page.published, zone)
         known_ids = {e.id for e in self.store.events_of(team, key)} if existing else set()
         fresh: list[tuple[TrackedEvent, Event]] = []
@@ -264,24 +262,3 @@ def _same_site(a: str, b: str) -> bool:
     host_a = urlsplit(a).netloc.lower().removeprefix("www.")
     host_b = urlsplit(b).netloc.lower().removeprefix("www.")
     return host_a == host_b
-
-
-def _is_zone(name: str | None) -> bool:
-    if not name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _offset_zone(moment: datetime) -> str | None:
-    """A whole-hour UTC offset as a zone name (`Etc/GMT+4` is UTC-4: the sign is POSIX's)."""
-    offset = moment.utcoffset()
-    if offset is None or offset % timedelta(hours=1):
-        return None
-    hours = int(offset / timedelta(hours=1))
-    if hours == 0:
-        return "UTC"
-    return f"Etc/GMT{-hours:+d}"

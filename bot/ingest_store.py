@@ -134,7 +134,7 @@ class IngestStore:
     # ---------------------------------------------------------------- links and fingerprints
 
     def article_for_url(self, team: str, channel: str, key: str) -> str | None:
-        return cast(str | None, self._redis.hget(self._key(team, f"url:{channel}"), key))
+        return self.article_for_any_url(team, channel, [key])
 
     def article_for_any_url(self, team: str, channel: str, keys: list[str]) -> str | None:
         found = cast(list[str | None], self._redis.hmget(self._key(team, f"url:{channel}"), keys))
@@ -156,7 +156,7 @@ class IngestStore:
             known = ids.split() if ids else []
             if article not in known:
                 pipe.hset(band_key, band, " ".join([*known, article]))
-        body = json.dumps({"u": source.url, "s": source.site, "h": source.title})
+        body = _source_json(source)
         pipe.hsetnx(self._key(team, f"asrc:{article}"), url_keys[0], body)
         pipe.execute()
 
@@ -189,7 +189,7 @@ class IngestStore:
 
     def add_source(self, team: str, article: str, key: str, source: Source) -> bool:
         """Record that `source` reported `article`; False if it was known already."""
-        body = json.dumps({"u": source.url, "s": source.site, "h": source.title})
+        body = _source_json(source)
         return bool(self._redis.hsetnx(self._key(team, f"asrc:{article}"), key, body))
 
     def sources(self, team: str, article: str) -> list[Source]:
@@ -329,3 +329,7 @@ class IngestStore:
 def _lookup_terms(terms: tuple[str, ...]) -> list[str]:
     named = [t for t in index_terms(terms) if not t.startswith("~")]
     return named or index_terms(terms)
+
+
+def _source_json(source: Source) -> str:
+    return json.dumps({"u": source.url, "s": source.site, "h": source.title})
