@@ -1,6 +1,6 @@
 """The Redis repository: articles, tracked events, reminders, channel settings, pacing.
 
-The only module that imports redis. Every key of a workspace carries the hash tag `{TEAM}`, so
+With `bot.redis_connect`, the only module that imports redis. Every key of a workspace carries the hash tag `{TEAM}`, so
 the Lua scripts that touch a workspace's due set, lease set and reminder hash run unchanged on
 Redis Cluster. Reminders live in three structures per workspace:
 
@@ -29,6 +29,7 @@ import redis
 from bot.alerts import AlertPolicy, QuietHours
 from bot.dedup import index_terms
 from bot.errors import NewsbotError
+from bot.redis_connect import connect
 from bot.reminders import ArticleRecord, EventState, Reminder, TrackedEvent
 
 TEAMS_KEY = "nb:teams"
@@ -276,7 +277,8 @@ class RedisStore:
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
-        return cls(redis.Redis.from_url(url, decode_responses=True))
+        """A single server, a Sentinel set or a Cluster (see `bot.redis_connect`)."""
+        return cls(connect(url))
 
     @property
     def client(self) -> redis.Redis:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_redis import LocalRedis
+from bot.local_redis import LocalCluster, LocalRedis, LocalSentinel
 from bot.store import RedisStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +53,20 @@ def nth_span(text: str, trigger: str, occurrence: int) -> tuple[int, int]:
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[LocalRedis]:
-    """A private redis-server on a free port, with an append-only file, for the whole run."""
-    server = LocalRedis(appendonly=True).start()
+    """A private redis-server on a free port, with an append-only file, for the whole run.
+
+    NEWSBOT_TEST_REDIS=cluster (a 3-master Redis Cluster) or =sentinel (a master, a replica and a
+    sentinel) runs the same tests through those deployments instead; tests that stop or restart
+    the server itself need the single one and skip otherwise.
+    """
+    topology = os.environ.get("NEWSBOT_TEST_REDIS", "single")
+    server: Any
+    if topology == "cluster":
+        server = LocalCluster().start()
+    elif topology == "sentinel":
+        server = LocalSentinel().start()
+    else:
+        server = LocalRedis(appendonly=True).start()
     try:
         yield server
     finally:
