@@ -18,10 +18,12 @@ def store_due_reminders(
     due: datetime,
     *,
     thread_for: Callable[[str], str] | None = None,
+    first: int = 0,
 ) -> list[Reminder]:
     """`count` heads-up reminders spread over `channels` channels, each with its event and
     its channel's article stored, all due at `due`. `thread_for(channel)` gives the ts of the
-    article's thread (a real parent message in the fake Slack)."""
+    article's thread (a real parent message in the fake Slack). Numbering starts at `first`,
+    so several calls with other due times add distinct reminders to the same channels."""
     threads: dict[str, str] = {}
 
     def thread(channel: str) -> str:
@@ -32,7 +34,7 @@ def store_due_reminders(
     window = DateWindow(due.date(), due.date())
     by_channel: dict[str, list[TrackedEvent]] = {}
     reminders: list[Reminder] = []
-    for i in range(count):
+    for i in range(first, first + count):
         channel = f"C{i % channels:04d}"
         article = f"art{channel}"
         event = TrackedEvent(

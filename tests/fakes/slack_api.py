@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import dataclasses
 import email.parser
 import email.policy
 import json
+import random
 import sys
 import threading
 import time
@@ -186,6 +188,8 @@ class FakeSlack:
     * ``fail_channel(channel, error)`` fails every ``chat.postMessage`` to a channel.
     * ``latency`` seconds are added to every response; ``timeout_delay`` is how long a
       ``"timeout"`` fault stalls before answering.
+    * ``random_faults(rate, seed)`` answers a share of all calls with 429 or 500; some of the
+      500s to ``chat.postMessage`` come after the message was stored, as a real outage can.
     """
 
     def __init__(
@@ -231,6 +235,10 @@ class FakeSlack:
         self._faults: list[_ScriptedFault] = []
         self._channel_errors: dict[str, str] = {}
         self._internal_errors: list[str] = []
+        self._fault_rate = 0.0
+        self._applied_share = 0.0
+        self._rng = random.Random(0)
+        self.random_fault_counts: dict[str, int] = {}
 
         self._method_implementations: dict[str, MethodImplementation] = {
             "auth.test": self._auth_test,
@@ -331,6 +339,34 @@ class FakeSlack:
             raise ValueError("retry_after must be a non-negative int of seconds")
         with self._lock:
             self._faults.append(_ScriptedFault(method, kind, count, channel, retry_after))
+
+    def random_faults(self, rate: float, seed: int = 0, applied_share: float = 0.25) -> None:
+        """From now on, answer ``rate`` of calls (auth.test aside) with HTTP 429 (Retry-After:
+        1) or HTTP 500, half each; ``applied_share`` of the 500s to ``chat.postMessage`` are
+        answered after the message was stored. ``rate=0`` turns this off."""
+        if not 0 <= rate <= 1 or not 0 <= applied_share <= 1:
+            raise ValueError("rate and applied_share are shares between 0 and 1")
+        with self._lock:
+            self._fault_rate = rate
+            self._applied_share = applied_share
+            self._rng = random.Random(seed)
+
+    def _draw_random_fault(self, method: str) -> str | None:
+        """'ratelimited', 'server_error', 'applied_server_error' or None (caller holds no lock)."""
+        with self._lock:
+            if self._fault_rate == 0 or method == "auth.test":
+                return None
+            if self._rng.random() >= self._fault_rate:
+                return None
+            kind = "ratelimited" if self._rng.random() < 0.5 else "server_error"
+            if (
+                kind == "server_error"
+                and method == "chat.postMessage"
+                and self._rng.random() < self._applied_share
+            ):
+                kind = "applied_server_error"
+            self.random_fault_counts[kind] = self.random_fault_counts.get(kind, 0) + 1
+            return kind
 
     def fail_channel(self, channel: str, error: str) -> None:
         """Answer ``error`` to every ``chat.postMessage`` to ``channel`` until cleared."""
@@ -445,6 +481,13 @@ class FakeSlack:
             return _ok_false("invalid_auth")
 
         fault = self._take_fault(method, params.get("channel"))
+        drawn = None if fault is not None else self._draw_random_fault(method)
+        if drawn == "applied_server_error":
+            with contextlib.suppress(_SlackError):  # stored, or refused: the answer is 500
+                implementation(request)
+            return _ApiReply(500, {"ok": False, "error": HTTP_FAULT_ERROR["server_error"]}, {})
+        if drawn is not None:
+            fault = _ScriptedFault(method, drawn, 1, None, 1)
         if fault is not None:
             if fault.kind in HTTP_FAULT_STATUS:
                 headers = {}

@@ -323,3 +323,24 @@ def test_reset_forgets_records_and_faults_but_keeps_the_workspace(
 
     fake_slack.reset(forget_messages=True)
     assert client.conversations_history(channel=CHANNEL)["messages"] == []
+
+
+def test_random_faults_answer_a_share_with_429_or_500_some_after_storing(
+    fake_slack: FakeSlack, client: WebClient
+) -> None:
+    fake_slack.random_faults(0.3, seed=5, applied_share=0.5)
+    answered = failed = 0
+    for n in range(300):
+        try:
+            client.chat_postMessage(channel="C9", text=f"post {n}")
+            answered += 1
+        except SlackApiError as error:
+            assert error.response.status_code in (429, 500)
+            failed += 1
+    counts = fake_slack.random_fault_counts
+    assert failed == sum(counts.values()) and 50 < failed < 130
+    assert counts["ratelimited"] > 0 and counts["server_error"] > 0
+    # A 500 after storing: the message is there though the caller was told it failed.
+    assert len(fake_slack.posts("C9")) == answered + counts["applied_server_error"] > answered
+    fake_slack.random_faults(0)
+    client.chat_postMessage(channel="C9", text="calm again")
