@@ -21,6 +21,7 @@ from typing import Protocol
 import structlog
 
 from bot.blocks import SlackMessage, alert_message
+from bot.metrics import Metrics
 from bot.reminders import ArticleRecord, Reminder, TrackedEvent
 from bot.store import Claimed, RedisStore
 
@@ -156,6 +157,7 @@ class Dispatcher:
         pacer: Pacer | None = None,
         default_zone: str = "UTC",
         after_post: OnPosted | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._poster = poster
@@ -165,6 +167,7 @@ class Dispatcher:
         self._pacer = pacer or RedisPacer(store)
         self._default_zone = default_zone
         self._after_post = after_post
+        self._metrics = metrics
 
     def run_once(self, stop: threading.Event | None = None) -> DispatchReport:
         """Deliver everything due now, one batch per workspace per round (so one workspace's
@@ -208,7 +211,9 @@ class Dispatcher:
     def _deliver_channel(self, claims: list[Claimed], report: DispatchReport) -> None:
         for claim in claims:
             try:
-                report.add(self._deliver(claim), claim.reminder.id)
+                outcome = self._deliver(claim)
+                report.add(outcome, claim.reminder.id)
+                self._observe(outcome, claim.reminder)
             except Exception:
                 # One reminder's failure must not stop the others. It is retried later (looked
                 # up by metadata first), and given up after max_attempts.
@@ -225,6 +230,7 @@ class Dispatcher:
             if reminder.attempts >= self._settings.max_attempts:
                 self._store.finish(claim, "failed", {"w": f"{why} ({reminder.attempts} attempts)"})
                 report.add("failed", reminder.id)
+                self._observe("failed", reminder)
                 return
             retry_at = self._clock.now() + self._settings.retry_base * (
                 2 ** (reminder.attempts - 1)
@@ -232,8 +238,24 @@ class Dispatcher:
             patch = {"w": f"retrying: {why}", "d": int(retry_at.timestamp())}
             self._store.finish(claim, "scheduled", patch, requeue_at=retry_at)
             report.add("retried", reminder.id)
+            self._observe("retried", reminder)
         except Exception:
             log.exception("reminder_requeue_failed", reminder=reminder.id)
+
+    def _observe(self, outcome: str, reminder: Reminder) -> None:
+        if self._metrics is None:
+            return
+        if outcome == "posted":
+            # Lateness counts from the time this scheduling planned (the generation), not from
+            # a retry's requeue time, so a post delayed by retries shows as late as it was.
+            planned = (
+                datetime.fromtimestamp(reminder.generation, UTC)
+                if reminder.generation
+                else reminder.due
+            )
+            self._metrics.reminder_posted(reminder.kind, planned, self._clock.now())
+        else:
+            self._metrics.reminder_finished(outcome)
 
     def _deliver(self, claim: Claimed) -> str:
         reminder = claim.reminder

@@ -12,8 +12,9 @@ their metadata, and storing is idempotent, so a rerun neither posts nor stores t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -42,6 +43,8 @@ from bot.summary import summarize
 log = structlog.get_logger(__name__)
 
 Status = Literal["tracked", "updated", "known", "syndicated", "filtered"]
+# `bot.extraction.extract` or a wrapper of it (the worker times it for its metrics).
+Extract = Callable[[str, date | datetime, str | None], list[Event]]
 
 
 class Announcer(Protocol):
@@ -85,13 +88,20 @@ class Ingestor:
     """Reads links into channels: fetch, read, deduplicate, extract, merge, announce, store."""
 
     def __init__(
-        self, store: RedisStore, fetcher: Fetcher, announcer: Announcer, default_zone: str = "UTC"
+        self,
+        store: RedisStore,
+        fetcher: Fetcher,
+        announcer: Announcer,
+        default_zone: str = "UTC",
+        *,
+        extract_events: Extract = extract,
     ) -> None:
         self.store = store
         self.ingest_store = IngestStore(store)
         self.fetcher = fetcher
         self.announcer = announcer
         self.default_zone = default_zone
+        self.extract_events = extract_events
 
     def ingest_url(self, request: LinkRequest, now: datetime) -> IngestOutcome:
         """Read one link into its channel. Raises `BadInput` (refused link, unreadable page)."""
@@ -181,7 +191,7 @@ class Ingestor:
         # read in UTC, anything else without an offset in the channel's zone.
         utc = page.published.utcoffset() == timedelta(0)
         zone = page.zone or ("UTC" if utc else policy.zone)
-        events = extract(page.text, page.published, zone)
+        events = self.extract_events(page.text, page.published, zone)
         known_ids = {e.id for e in self.store.events_of(team, key)} if existing else set()
         fresh: list[tuple[TrackedEvent, Event]] = []
         merged: list[tuple[TrackedEvent, TrackedEvent]] = []

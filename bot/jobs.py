@@ -20,8 +20,9 @@ from bot.errors import BadInput, FetchFailed, NewsbotError
 from bot.extraction import extract
 from bot.feeds import DEFAULT_INTERVAL, FeedFilter, feed_id, parse_feed
 from bot.fetcher import Fetcher
-from bot.ingest import Ingestor, LinkRequest
+from bot.ingest import Extract, Ingestor, LinkRequest
 from bot.ingest_store import IngestStore, Subscription
+from bot.metrics import Metrics
 from bot.reminders import ArticleRecord, article_id, schedule, track
 from bot.slack_client import MAX_PAGES, find_by_metadata, metadata_of
 from bot.store import RedisStore
@@ -100,8 +101,10 @@ def run_job(
     now: datetime,
     *,
     fetcher: Fetcher | None = None,
+    metrics: Metrics | None = None,
 ) -> str:
     """Carry out one job; returns what happened (for logs and tests)."""
+    extract_events = metrics.timed_extract(extract) if metrics is not None else extract
     if job.get("type") == "summarize_thread":
         return _summarize_thread(store, client, job_id, job, now)
     if job.get("type") in ("ingest_url", "add_feed"):
@@ -109,7 +112,9 @@ def run_job(
             raise NewsbotError("this process cannot fetch links (no fetcher configured)")
         if job["type"] == "add_feed":
             return _add_feed(store, client, fetcher, job_id, job, now=now)
-        return _ingest_url(store, client, fetcher, job_id, job, now=now)
+        return _ingest_url(
+            store, client, fetcher, job_id, job, now=now, extract_events=extract_events
+        )
     if job.get("type") != "track_text":
         log.warning("job_unknown_type", job=job_id, type=job.get("type"))
         return "unknown"
@@ -120,7 +125,7 @@ def run_job(
         _tell(client, channel, user, "I'm already tracking that article in this channel.")
         return "duplicate"
     try:
-        events = extract(text, now, zone)
+        events = extract_events(text, now, zone)
     except BadInput as error:
         _tell(client, channel, user, f"I couldn't read that: {error}.")
         return "refused"
@@ -154,6 +159,7 @@ def _ingest_url(
     job: dict[str, str],
     *,
     now: datetime,
+    extract_events: Extract = extract,
 ) -> str:
     team, channel, user = job["team"], job["channel"], job.get("user", "")
     feed = job.get("feed", "")
@@ -168,7 +174,7 @@ def _ingest_url(
         announce="if_events" if job.get("announce") == "if_events" else "always",
         reply_to=job.get("reply_to", ""),
     )  # fmt: skip
-    ingestor = Ingestor(store, fetcher, SlackAnnouncer(client))
+    ingestor = Ingestor(store, fetcher, SlackAnnouncer(client), extract_events=extract_events)
     try:
         outcome = ingestor.ingest_url(request, now)
     except FetchFailed as error:

@@ -37,8 +37,8 @@ CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 
 # A failover (Sentinel promoting a replica, a cluster moving a slot's master) takes seconds:
 # retry a dropped connection with backoff for about that long instead of failing the caller.
-_RETRIES = 8
-_BACKOFF_CAP_S = 2.0
+_RETRIES = 6
+_BACKOFF_CAP_S = 1.0
 _SOCKET_TIMEOUT_S = 5.0
 _CONNECT_TIMEOUT_S = 2.0
 

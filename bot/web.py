@@ -1,11 +1,15 @@
 """The web process: the Bolt app behind a production WSGI server (waitress).
 
 `/slack/events` takes slash commands, interactions and events (verified by Slack's signature
-and a 5-minute replay window, both done by Bolt); `/healthz` answers whether Redis does.
+and a 5-minute replay window, both done by Bolt). `/healthz` says the process answers (no Redis
+call, so a Redis outage does not get every web process restarted), `/readyz` that it can serve
+Slack now (Redis answers), `/metrics` the Prometheus metrics, `newsbot_ack_seconds` among them.
 """
 
 from __future__ import annotations
 
+import io
+import time
 from collections.abc import Iterable
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -17,6 +21,7 @@ from slack_sdk import WebClient
 
 from bot.dispatch import Clock, SystemClock
 from bot.errors import NewsbotError
+from bot.metrics import Metrics, StatusServer, status_app
 from bot.store import RedisStore, StoreError
 from config.settings import Settings
 from handlers import alerts, commands, home, links, threads
@@ -51,23 +56,55 @@ def build_app(settings: Settings, store: RedisStore, clock: Clock | None = None)
     return app
 
 
-def wsgi_app(app: App, store: RedisStore) -> WSGIApplication:
+def request_type(body: bytes) -> str:
+    """What a Slack request to /slack/events is, from its body alone (no parsing)."""
+    if body.lstrip()[:1] == b"{":
+        return "event"  # the Events API posts JSON
+    # Forms: an interaction is one `payload` field; a slash command has a `command` field.
+    # `=` inside a value is percent-encoded, so `&name=` only ever starts a field.
+    if body.startswith(b"payload=") or b"&payload=" in body:
+        return "interaction"
+    if body.startswith(b"command=") or b"&command=" in body:
+        return "command"
+    return "other"
+
+
+def status_endpoints(store: RedisStore, metrics: Metrics) -> WSGIApplication:
+    """/healthz, /readyz and /metrics of the web process."""
+    metrics.watch(store)
+
+    def ready() -> str | None:
+        # The app is built before this is served, so Redis is what readiness waits on.
+        try:
+            store.ping()
+        except StoreError:
+            return "redis unreachable"
+        return None
+
+    return status_app(metrics, live=lambda: None, ready=ready)
+
+
+def wsgi_app(app: App, store: RedisStore, metrics: Metrics | None = None) -> WSGIApplication:
     slack = SlackRequestHandler(app)
+    metrics = metrics or Metrics()
+    status = status_endpoints(store, metrics)
+
+    def slack_events(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        # waitress has buffered the body already: reading it here to tell the request type
+        # costs a copy, and Bolt reads the same bytes again.
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            return slack(environ, start_response)
+        finally:
+            metrics.acked(request_type(body), time.perf_counter() - started)
 
     def route(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/slack/events" and environ.get("REQUEST_METHOD") == "POST":
-            return slack(environ, start_response)
-        if path == "/healthz":
-            try:
-                store.ping()
-            except StoreError:
-                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-                return [b"redis unreachable\n"]
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok\n"]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found\n"]
+        if environ.get("PATH_INFO") == "/slack/events" and environ.get("REQUEST_METHOD") == "POST":
+            return slack_events(environ, start_response)
+        return status(environ, start_response)
 
     return route
 
@@ -80,20 +117,37 @@ def _connect(settings: Settings) -> RedisStore:
     return store
 
 
-def serve(settings: Settings, port: int, host: str = "0.0.0.0") -> int:
+def serve(
+    settings: Settings, port: int, host: str = "0.0.0.0", metrics: Metrics | None = None
+) -> int:
     """HTTP mode, or Socket Mode when SLACK_APP_TOKEN is set (no public address needed)."""
     import waitress
 
     store = _connect(settings)
     app = build_app(settings, store)
+    metrics = metrics or Metrics()
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        status: StatusServer | None = None
+        if settings.metrics_port:
+            # No HTTP server of our own in Socket Mode: the status endpoints get their port.
+            endpoints = status_endpoints(store, metrics)
+            try:
+                status = StatusServer(endpoints, settings.metrics_host, settings.metrics_port)
+            except OSError as error:
+                where = f"{settings.metrics_host}:{settings.metrics_port}"
+                raise NewsbotError(f"cannot serve metrics on {where}: {error}") from error
+            status.start()
         log.info("socket_mode_started")
-        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        try:
+            SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        finally:
+            if status is not None:
+                status.close()
         return 0
     log.info("web_started", port=port)
-    waitress.serve(wsgi_app(app, store), host=host, port=port, threads=16, ident="newsbot")
+    waitress.serve(wsgi_app(app, store, metrics), host=host, port=port, threads=16, ident="newsbot")
     return 0
 
 
@@ -104,10 +158,13 @@ def run_all(settings: Settings, port: int, host: str = "127.0.0.1") -> int:
     from bot.worker import run_worker
 
     stop = threading.Event()
-    worker = threading.Thread(target=run_worker, args=(settings, stop), name="worker", daemon=True)
+    metrics = Metrics()  # one registry: the web port's /metrics shows the worker's too
+    worker = threading.Thread(
+        target=run_worker, args=(settings, stop, metrics), name="worker", daemon=True
+    )
     worker.start()
     try:
-        return serve(settings, port, host)
+        return serve(settings, port, host, metrics)
     finally:
         stop.set()
         worker.join(timeout=15)

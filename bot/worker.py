@@ -3,6 +3,10 @@ the feed polls; a thread consumes the job stream (articles to read, threads to s
 
 Reminders live in Redis, not in APScheduler's job store (APScheduler 3 forbids sharing a job
 store between processes); the scheduler here only holds this process's own periodic jobs.
+
+With `NEWSBOT_METRICS_PORT` set, a small HTTP server answers `/healthz` (the scheduler runs
+and the job thread is alive), `/readyz` (that, not draining, and Redis answers) and `/metrics`.
+SIGTERM stops taking new work: readiness turns 503 while the work in hand finishes.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import os
 import signal
 import socket
 import threading
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
@@ -25,8 +31,9 @@ from bot.errors import NewsbotError
 from bot.feed_poller import FeedPoller
 from bot.fetcher import Fetcher
 from bot.jobs import SlackAnnouncer, run_job
+from bot.metrics import Metrics, StatusServer, status_app
 from bot.slack_client import SlackPoster, make_client
-from bot.store import Claimed, RedisStore
+from bot.store import Claimed, RedisStore, StoreError
 from config.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -48,7 +55,11 @@ def connect(settings: Settings) -> tuple[RedisStore, WebClient]:
 
 
 def build_dispatcher(
-    settings: Settings, owner: str, store: RedisStore, client: WebClient
+    settings: Settings,
+    owner: str,
+    store: RedisStore,
+    client: WebClient,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     posts = 0
     lock = threading.Lock()
@@ -72,20 +83,55 @@ def build_dispatcher(
         pacer=RedisPacer(store, settings.channel_spacing_ms),
         default_zone=settings.default_zone,
         after_post=after_post if settings.fault_exit_after_posts else None,
+        metrics=metrics,
     )
 
 
-def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
+@dataclass(frozen=True)
+class WorkerProbes:
+    """What the worker's status endpoints check; a reason string when the answer is no."""
+
+    scheduler: BackgroundScheduler
+    jobs: threading.Thread
+    stop: threading.Event
+    store: RedisStore
+
+    def live(self) -> str | None:
+        if not self.scheduler.running:
+            return "scheduler stopped"
+        if not self.jobs.is_alive():
+            return "job consumer stopped"
+        return None
+
+    def ready(self) -> str | None:
+        if self.stop.is_set():
+            return "draining"
+        reason = self.live()
+        if reason is not None:
+            return reason
+        try:
+            self.store.ping()
+        except StoreError:
+            return "redis unreachable"
+        return None
+
+
+def run_worker(
+    settings: Settings, stop: threading.Event | None = None, metrics: Metrics | None = None
+) -> int:
     """Dispatch due reminders until SIGTERM/SIGINT (or `stop`)."""
     owner = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
     store, client = connect(settings)
-    dispatcher = build_dispatcher(settings, owner, store, client)
+    metrics = metrics or Metrics()
+    metrics.watch(store)
+    dispatcher = build_dispatcher(settings, owner, store, client, metrics)
     stop = stop or threading.Event()
     store.ensure_job_group()
     fetcher = Fetcher(allow_networks=settings.fetch_allow_networks)
     jobs = threading.Thread(
-        target=consume_jobs, args=(store, client, owner, stop, fetcher), name="jobs", daemon=True
-    )
+        target=consume_jobs, args=(store, client, owner, stop),
+        kwargs={"fetcher": fetcher, "metrics": metrics}, name="jobs", daemon=True,
+    )  # fmt: skip
 
     def dispatch_tick() -> None:
         try:
@@ -142,13 +188,38 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> int:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
     log.info("worker_started", worker=owner)
-    scheduler.start()
-    jobs.start()
-    stop.wait()
-    scheduler.shutdown(wait=True)
-    jobs.join(timeout=10)
+    _run_until_stopped(settings, owner, WorkerProbes(scheduler, jobs, stop, store), metrics)
     log.info("worker_stopped", worker=owner)
     return 0
+
+
+def _run_until_stopped(
+    settings: Settings, owner: str, probes: WorkerProbes, metrics: Metrics
+) -> None:
+    """Start the scheduler, the job thread and the status server; drain once `stop` is set."""
+    status: StatusServer | None = None
+    if settings.metrics_port:
+        app = status_app(metrics, live=probes.live, ready=probes.ready)
+        try:  # bound before any work starts, so a taken port fails the start, not later
+            status = StatusServer(app, settings.metrics_host, settings.metrics_port)
+        except OSError as error:
+            where = f"{settings.metrics_host}:{settings.metrics_port}"
+            raise NewsbotError(f"cannot serve metrics on {where}: {error}") from error
+    probes.scheduler.start()
+    probes.jobs.start()
+    if status is not None:
+        status.start()
+    try:
+        probes.stop.wait()
+        # Draining: readiness already answers 503 (stop is set); the scheduler lets the tick
+        # in progress finish, and the job thread finishes the batch it read.
+        metrics.set_draining(True)
+        log.info("worker_draining", worker=owner)
+        probes.scheduler.shutdown(wait=True)
+        probes.jobs.join(timeout=10)
+    finally:
+        if status is not None:
+            status.close()
 
 
 def consume_jobs(
@@ -156,7 +227,9 @@ def consume_jobs(
     client: WebClient,
     owner: str,
     stop: threading.Event,
+    *,
     fetcher: Fetcher | None = None,
+    metrics: Metrics | None = None,
 ) -> None:
     """Run queued jobs until `stop`; a job left by a crashed worker is reclaimed after a minute."""
     clock = SystemClock()
@@ -168,10 +241,21 @@ def consume_jobs(
             stop.wait(1)
             continue
         for job_id, job in batch:
+            started = time.perf_counter()
             try:
-                outcome = run_job(store, client, job_id, job, clock.now(), fetcher=fetcher)
+                outcome = run_job(
+                    store, client, job_id, job, clock.now(), fetcher=fetcher, metrics=metrics
+                )
                 log.info("job_done", job=job_id, outcome=outcome, worker=owner)
             except Exception:
                 # A job that fails is reported once and dropped, so it cannot block the stream.
                 log.exception("job_failed", job=job_id, worker=owner)
-            store.ack_job(job_id)
+                outcome = "error"
+            if metrics is not None:
+                metrics.job_finished(job.get("type", ""), outcome, time.perf_counter() - started)
+            try:
+                store.ack_job(job_id)
+            except Exception:
+                # Redis went away after the job ran: it stays pending and is reclaimed (and
+                # found already done) later; the thread must live on to read again.
+                log.exception("job_ack_failed", job=job_id, worker=owner)

@@ -52,6 +52,10 @@ class Settings:
     fetch_allow_networks: tuple[str, ...] = ()
     # How often a worker looks for feeds due a poll (each feed has its own interval).
     feed_tick_s: float = 15.0
+    # The worker's /healthz, /readyz and /metrics (0: not served). The web process serves
+    # them on its own port. 0.0.0.0 so a scraper on another host can reach them.
+    metrics_port: int = 0
+    metrics_host: str = "0.0.0.0"
 
     @property
     def offline(self) -> bool:
@@ -81,4 +85,6 @@ class Settings:
             fault_exit_after_posts=int(merged.get("NEWSBOT_FAULT_EXIT_AFTER_POSTS") or 0),
             fetch_allow_networks=_split_list(merged.get("NEWSBOT_TEST_ALLOW_FETCH_NETWORKS")),
             feed_tick_s=float(merged.get("NEWSBOT_FEED_TICK_SECONDS") or 15.0),
+            metrics_port=int(merged.get("NEWSBOT_METRICS_PORT") or 0),
+            metrics_host=merged.get("NEWSBOT_METRICS_HOST") or cls.metrics_host,
         )

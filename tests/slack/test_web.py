@@ -1,5 +1,5 @@
 """`newsbot serve` as a real HTTP server: signed slash commands, the job stream into a worker,
-signature and replay checks, and the health endpoint."""
+signature and replay checks, and the health, readiness and metrics endpoints."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def server(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=1) as response:
                 if response.status == 200:
                     break
         except OSError:
@@ -197,8 +197,13 @@ def test_bad_signature_and_replayed_requests_are_refused(server: str) -> None:
 
 
 def test_unknown_paths_and_health(server: str) -> None:
-    with urllib.request.urlopen(f"{server}/healthz", timeout=2) as response:
-        assert response.read() == b"ok\n"
+    # /healthz: the process answers; /readyz: it can serve now (Redis answers). The 503s are in
+    # tests/slack/test_health_metrics.py, against a Redis of their own.
+    for probe in ("/healthz", "/readyz"):
+        with urllib.request.urlopen(f"{server}{probe}", timeout=2) as response:
+            assert response.read() == b"ok\n"
+    with urllib.request.urlopen(f"{server}/metrics", timeout=5) as response:
+        assert b"# TYPE newsbot_ack_seconds histogram" in response.read()
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{server}/nothing", timeout=2)
     assert missing.value.code == 404
@@ -470,7 +475,9 @@ def test_links_shared_in_an_autotrack_channel_are_queued_once(
     )
     assert _message_event(server, message, "Ev2") == 200
     assert _message_event(server, message, "Ev2") == 200  # Slack's retry of the same delivery
-    assert _message_event(server, {**message, "bot_id": "B1", "ts": "1700000000.000300"}, "Ev3") == 200
+    assert (
+        _message_event(server, {**message, "bot_id": "B1", "ts": "1700000000.000300"}, "Ev3") == 200
+    )
     jobs = _jobs(store)
     assert [(j["url"], j["reply_to"], j["announce"]) for _, j in jobs] == [
         ("https://news.example.org/a?utm_source=x", "1700000000.000200", "if_events")
