@@ -24,7 +24,7 @@ from bot.ingest import Extract, Ingestor, LinkRequest
 from bot.ingest_store import IngestStore, Subscription
 from bot.metrics import Metrics
 from bot.reminders import ArticleRecord, article_id, schedule, track
-from bot.slack_client import MAX_PAGES, find_by_metadata, metadata_of
+from bot.slack_client import MAX_PAGES, find_by_metadata, is_transient, metadata_of
 from bot.store import RedisStore
 from bot.summary import summarize, title_of
 from bot.thread_summary import ThreadMessage, summarize_thread, summary_message
@@ -310,7 +310,9 @@ def _earlier_post(
 
     try:
         return find_by_metadata(client, channel, thread_ts or "", made_by_this_job, oldest)
-    except SlackApiError:
+    except SlackApiError as error:
+        if is_transient(error):
+            raise  # unknown whether this job posted: the job is retried, not posted blind
         return None
 
 

@@ -37,6 +37,16 @@ def make_client(
     return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
 
 
+def is_transient(error: BaseException) -> bool:
+    """A Slack or network failure that may pass: a 429, a 5xx, a timeout, a dropped line.
+    Whether anything was done before it is not known, so a retry looks before acting."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str(error.response.get("error", ""))
+        return status == 429 or status >= 500 or code in TRANSIENT_ERRORS
+    return isinstance(error, (TimeoutError, urllib.error.URLError, ConnectionError))
+
+
 class SlackPoster:
     """chat.postMessage in a thread, and the metadata search that makes retries safe."""
 

@@ -236,6 +236,17 @@ return answer
 """
 
 
+# A job's run lease: renewed or released only by its holder.
+_RENEW_JOB = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE_JOB = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 class StoreError(NewsbotError):
     """Redis is unreachable or holds something this version cannot read."""
 
@@ -274,6 +285,8 @@ class RedisStore:
         self._claim_digest = client.register_script(_CLAIM_DIGEST)
         self._snooze = client.register_script(_SNOOZE)
         self._put_event = client.register_script(_PUT_EVENT)
+        self._renew_job = client.register_script(_RENEW_JOB)
+        self._release_job = client.register_script(_RELEASE_JOB)
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -595,6 +608,30 @@ class RedisStore:
         pipe.xack(JOBS_STREAM, JOBS_GROUP, job_id)
         pipe.xdel(JOBS_STREAM, job_id)
         pipe.execute()
+
+    def take_job(self, job_id: str, owner: str, ttl_ms: int) -> bool:
+        """Hold a job while running it. A stream entry idle long enough is handed to another
+        consumer even though its first one is still at work (a slow extraction): the holder
+        renews this lease, and a consumer that cannot take it leaves the job alone."""
+        return bool(self._redis.set(f"{JOBS_STREAM}:run:{job_id}", owner, nx=True, px=ttl_ms))
+
+    def renew_job(self, job_id: str, owner: str, ttl_ms: int) -> bool:
+        return bool(self._renew_job(keys=[f"{JOBS_STREAM}:run:{job_id}"], args=[owner, ttl_ms]))
+
+    def release_job(self, job_id: str, owner: str) -> None:
+        self._release_job(keys=[f"{JOBS_STREAM}:run:{job_id}"], args=[owner])
+
+    def job_deliveries(self, job_id: str) -> int:
+        """How many times the job was handed to a consumer (0 when it is no longer pending)."""
+        entries: list[dict[str, Any]] = self._redis.xpending_range(
+            JOBS_STREAM, JOBS_GROUP, min=job_id, max=job_id, count=1
+        )
+        return int(entries[0]["times_delivered"]) if entries else 0
+
+    @staticmethod
+    def unavailable(error: BaseException) -> bool:
+        """Redis could not be reached or answered too late (the work can be tried again)."""
+        return isinstance(error, (StoreError, redis.ConnectionError, redis.TimeoutError))
 
     def pending_jobs(self) -> int:
         try:

@@ -32,7 +32,7 @@ from bot.feed_poller import FeedPoller
 from bot.fetcher import Fetcher
 from bot.jobs import SlackAnnouncer, run_job
 from bot.metrics import Metrics, StatusServer, status_app
-from bot.slack_client import SlackPoster, make_client
+from bot.slack_client import SlackPoster, is_transient, make_client
 from bot.store import Claimed, RedisStore, StoreError
 from config.settings import Settings
 
@@ -128,9 +128,15 @@ def run_worker(
     stop = stop or threading.Event()
     store.ensure_job_group()
     fetcher = Fetcher(allow_networks=settings.fetch_allow_networks)
+    # Jobs wait out a 429 inside slack_sdk (nothing was posted); other failures leave the job
+    # pending for a retry that first looks for the post.
+    job_client = make_client(
+        settings.slack_bot_token or "", settings.slack_api_url, settings.slack_timeout_s, 3
+    )
     jobs = threading.Thread(
-        target=consume_jobs, args=(store, client, owner, stop),
-        kwargs={"fetcher": fetcher, "metrics": metrics}, name="jobs", daemon=True,
+        target=consume_jobs, args=(store, job_client, owner, stop),
+        kwargs={"fetcher": fetcher, "metrics": metrics, "reclaim_ms": settings.job_reclaim_ms},
+        name="jobs", daemon=True,
     )  # fmt: skip
 
     def dispatch_tick() -> None:
@@ -230,32 +236,111 @@ def consume_jobs(
     *,
     fetcher: Fetcher | None = None,
     metrics: Metrics | None = None,
+    reclaim_ms: int = 60_000,
 ) -> None:
-    """Run queued jobs until `stop`; a job left by a crashed worker is reclaimed after a minute."""
+    """Run queued jobs until `stop`.
+
+    A job that fails for a passing reason (Slack 429/5xx, a network or Redis error) stays
+    pending and is handed out again after `reclaim_ms`, as is a job whose worker died; every
+    job looks for its own earlier post before posting, so a rerun does not post twice. After
+    MAX_JOB_DELIVERIES hand-outs, or at once for any other error, it is logged and dropped, so
+    it cannot block the stream.
+    """
     clock = SystemClock()
     while not stop.is_set():
         try:
-            batch = store.read_jobs(owner, count=10, block_ms=1000, reclaim_idle_ms=60_000)
+            batch = store.read_jobs(owner, count=10, block_ms=1000, reclaim_idle_ms=reclaim_ms)
         except Exception:
             log.exception("job_read_failed", worker=owner)
             stop.wait(1)
             continue
         for job_id, job in batch:
-            started = time.perf_counter()
+            if stop.is_set():
+                break  # draining: what is left stays pending for another worker
             try:
-                outcome = run_job(
-                    store, client, job_id, job, clock.now(), fetcher=fetcher, metrics=metrics
-                )
-                log.info("job_done", job=job_id, outcome=outcome, worker=owner)
+                with JobLease(store, job_id, owner, reclaim_ms) as held:
+                    # Not held: another worker runs it now. Gone: it finished meanwhile.
+                    if held and store.job_deliveries(job_id):
+                        _run_one(
+                            store, client, job_id, job,
+                            owner=owner, clock=clock, fetcher=fetcher, metrics=metrics,
+                        )  # fmt: skip
             except Exception:
-                # A job that fails is reported once and dropped, so it cannot block the stream.
-                log.exception("job_failed", job=job_id, worker=owner)
-                outcome = "error"
-            if metrics is not None:
-                metrics.job_finished(job.get("type", ""), outcome, time.perf_counter() - started)
+                log.exception("job_lease_failed", job=job_id, worker=owner)
+
+
+def _run_one(
+    store: RedisStore,
+    client: WebClient,
+    job_id: str,
+    job: dict[str, str],
+    *,
+    owner: str,
+    clock: SystemClock,
+    fetcher: Fetcher | None,
+    metrics: Metrics | None,
+) -> None:
+    started = time.perf_counter()
+    settled = True
+    try:
+        outcome = run_job(store, client, job_id, job, clock.now(), fetcher=fetcher, metrics=metrics)
+        log.info("job_done", job=job_id, outcome=outcome, worker=owner)
+    except Exception as error:
+        outcome = "error"
+        settled = not _retry_later(store, job_id, error, owner)
+    if metrics is not None:
+        metrics.job_finished(job.get("type", ""), outcome, time.perf_counter() - started)
+    if settled:
+        try:
+            store.ack_job(job_id)
+        except Exception:
+            # Redis went away after the job ran: it stays pending and is reclaimed (and found
+            # already done) later; the thread must live on to read again.
+            log.exception("job_ack_failed", job=job_id, worker=owner)
+
+
+class JobLease:
+    """Holds a job's run lease for as long as the job runs, renewing it from a timer thread
+    every third of its length, so a slow job is not run a second time by the worker its stream
+    entry was handed to; a worker that dies stops renewing and the lease runs out."""
+
+    def __init__(self, store: RedisStore, job_id: str, owner: str, ttl_ms: int) -> None:
+        self._store, self._job, self._owner, self._ttl = store, job_id, owner, max(ttl_ms, 1000)
+        self._done = threading.Event()
+        self._held = False
+
+    def __enter__(self) -> bool:
+        self._held = self._store.take_job(self._job, self._owner, self._ttl)
+        if self._held:
+            threading.Thread(target=self._renew, name="job-lease", daemon=True).start()
+        return self._held
+
+    def _renew(self) -> None:
+        while not self._done.wait(self._ttl / 3000):
             try:
-                store.ack_job(job_id)
+                self._store.renew_job(self._job, self._owner, self._ttl)
             except Exception:
-                # Redis went away after the job ran: it stays pending and is reclaimed (and
-                # found already done) later; the thread must live on to read again.
-                log.exception("job_ack_failed", job=job_id, worker=owner)
+                log.warning("job_lease_renew_failed", job=self._job, worker=self._owner)
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._held:
+            self._store.release_job(self._job, self._owner)
+
+
+MAX_JOB_DELIVERIES = 5
+
+
+def _retry_later(store: RedisStore, job_id: str, error: Exception, owner: str) -> bool:
+    """True when the failed job is left pending for another try (logged as a warning)."""
+    if is_transient(error) or RedisStore.unavailable(error):
+        try:
+            deliveries = store.job_deliveries(job_id)
+        except Exception:
+            deliveries = 0  # Redis is away: the job is pending anyway
+        if deliveries < MAX_JOB_DELIVERIES:
+            log.warning("job_retry_later", job=job_id, worker=owner, attempt=deliveries,
+                        exc_info=error)  # fmt: skip
+            return True
+    log.error("job_failed", job=job_id, worker=owner, exc_info=error)
+    return False

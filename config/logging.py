@@ -34,29 +34,34 @@ def redact_tokens(
 
 
 def configure_logging(level: str = "INFO") -> None:
+    """Our lines and the libraries' go through one stdlib handler, so lines written by several
+    threads at once never run into each other."""
     stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
-    render: list[Any] = [
-        structlog.processors.format_exc_info,
-        redact_tokens,
-        structlog.processors.JSONRenderer(),
-    ]
     structlog.configure(
         processors=[
+            structlog.stdlib.filter_by_level,
             structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
+            structlog.stdlib.add_log_level,
             stamp,
-            *render,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name, stamp],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *render],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_tokens,
+            structlog.processors.JSONRenderer(),
+        ],
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # APScheduler logs every run of every interval job at INFO: once a second per worker.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

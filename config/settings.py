@@ -55,6 +55,9 @@ class Settings:
     # The worker's /healthz, /readyz and /metrics (0: not served). The web process serves
     # them on its own port. 0.0.0.0 so a scraper on another host can reach them.
     metrics_port: int = 0
+    # A job a worker took and did not finish (it died, or Slack or Redis failed for a moment)
+    # is handed to another worker after this long.
+    job_reclaim_ms: int = 60_000
     metrics_host: str = "0.0.0.0"
 
     @property
@@ -86,5 +89,6 @@ class Settings:
             fetch_allow_networks=_split_list(merged.get("NEWSBOT_TEST_ALLOW_FETCH_NETWORKS")),
             feed_tick_s=float(merged.get("NEWSBOT_FEED_TICK_SECONDS") or 15.0),
             metrics_port=int(merged.get("NEWSBOT_METRICS_PORT") or 0),
+            job_reclaim_ms=int(merged.get("NEWSBOT_JOB_RECLAIM_MS") or 60_000),
             metrics_host=merged.get("NEWSBOT_METRICS_HOST") or cls.metrics_host,
         )

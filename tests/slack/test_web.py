@@ -210,6 +210,21 @@ def test_unknown_paths_and_health(server: str) -> None:
     missing.value.close()
 
 
+def test_a_command_whose_text_says_payload_is_still_a_command(
+    server: str, store: RedisStore
+) -> None:
+    # Bolt alone took any form body containing "payload" for an interaction and answered 404.
+    store.ensure_job_group()
+    text = "track The rocket's payload, a weather satellite, is due to launch next Tuesday. " * 3
+    status, reply = _news(server, text, channel="CPAYLOAD")
+    assert status == 200 and "Reading the article" in str(reply["text"])
+    [(job_id, job)] = _jobs(store)
+    assert job["channel"] == "CPAYLOAD" and "payload" in job["text"]
+    store.ack_job(job_id)
+    status, reply = _news(server, "payload=oops", channel="CPAYLOAD")
+    assert status == 200 and "payload" in str(reply["text"])
+
+
 def _event(base: str, payload: dict[str, object], retry: int | None = None) -> int:
     body = json.dumps(payload)
     stamp = int(time.time())
