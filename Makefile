@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/extract_bench.py
 	$(BIN)/python bench/scheduler_bench.py
 	$(BIN)/python bench/ack_bench.py
+	$(BIN)/python bench/soak.py
 
 bench-quick: install
 	$(BIN)/python bench/score_events.py --quick
@@ -50,6 +51,7 @@ bench-quick: install
 	$(BIN)/python bench/extract_bench.py --quick
 	$(BIN)/python bench/scheduler_bench.py --quick
 	$(BIN)/python bench/ack_bench.py --quick
+	$(BIN)/python bench/soak.py --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
