@@ -32,6 +32,7 @@ from bot.feed_poller import FeedPoller
 from bot.fetcher import Fetcher
 from bot.jobs import SlackAnnouncer, run_job
 from bot.metrics import Metrics, StatusServer, status_app
+from bot.nlp import load_pipeline
 from bot.slack_client import SlackPoster, is_transient, make_client
 from bot.store import Claimed, RedisStore, StoreError
 from config.settings import Settings
@@ -122,6 +123,9 @@ def run_worker(
     """Dispatch due reminders until SIGTERM/SIGINT (or `stop`)."""
     owner = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
     store, client = connect(settings)
+    # The spaCy pipeline before any work: a missing model stops the worker at once (not at its
+    # first article), the first job is not slowed by the load, and memory is flat from here on.
+    load_pipeline()
     metrics = metrics or Metrics()
     metrics.watch(store)
     dispatcher = build_dispatcher(settings, owner, store, client, metrics)
