@@ -124,9 +124,10 @@ def parse(text: str) -> Command:
             f"That is {len(text):,} characters; paste at most {MAX_COMMAND_TEXT:,} "
             "(one article), or give its URL."
         )
-    verb, _, rest = text.partition(" ")
+    # Any whitespace ends the verb: "/news track" then Shift+Enter and a pasted article.
+    verb, *after = text.split(maxsplit=1)
     verb = verb.lower()
-    rest = rest.strip()
+    rest = after[0].strip() if after else ""
     if verb in ("help", "?"):
         return Help()
     if verb == "track":
@@ -165,13 +166,19 @@ def _track(rest: str) -> Command:
     return TrackText(rest)
 
 
+def _number(word: str) -> int | None:
+    """A small count in ASCII digits. `str.isdigit` also accepts "²", which int() refuses, and
+    int() of more than 4,300 digits raises."""
+    return int(word) if re.fullmatch(r"[0-9]{1,6}", word) else None
+
+
 def _deadlines(rest: str) -> Command:
     if not rest:
         return Deadlines(14)
-    word = rest.split(maxsplit=1)[0].lower().removesuffix("d")
-    if not word.isdigit() or not 1 <= int(word) <= 365:
+    days = _number(rest.split(maxsplit=1)[0].lower().removesuffix("d"))
+    if days is None or not 1 <= days <= 365:
         return CommandError("Give a number of days from 1 to 365: `/news deadlines 30`.")
-    return Deadlines(int(word))
+    return Deadlines(days)
 
 
 def _settings(rest: str) -> Command:
@@ -254,8 +261,9 @@ def _feeds(rest: str) -> Command:
         url = _URL.match(target)
         if url:
             return RemoveFeed(url.group(1))
-        if target.isdigit() and int(target) >= 1:
-            return RemoveFeed(target)
+        number = _number(target)
+        if number is not None and number >= 1:
+            return RemoveFeed(str(number))
         return CommandError(
             "Say which feed: `/news feeds remove <url>` or its number in `/news feeds list`."
         )

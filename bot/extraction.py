@@ -24,6 +24,10 @@ from bot.temporal import TimeMention, find_mentions
 
 MAX_TEXT_CHARS = 1_000_000
 DEFAULT_ZONE = "UTC"
+# News sentences run to ~300 characters. A longer run without a full stop is a list or a table
+# (an events calendar, a 1 MB line); each phrase in it would walk the whole parse, which is
+# quadratic, so it is parsed in pieces cut at a space.
+MAX_SENTENCE_CHARS = 1_000
 
 # Lemmas that name what will happen, by kind. Checked nearest-first around the time phrase.
 KIND_WORDS: dict[str, EventKind] = {}
@@ -166,7 +170,7 @@ def extract(text: str, published: date | datetime, tz: str | None = None) -> lis
     if not text.strip():
         return []
     moment = _anchor_moment(published, tz)
-    sentences = split_sentences(text)
+    sentences = _bounded(text, split_sentences(text))
     candidates = _candidates(text, moment, sentences)
     if not candidates:
         return []
@@ -200,6 +204,23 @@ def extract(text: str, published: date | datetime, tz: str | None = None) -> lis
         found.append(_Found(candidate, event))
     named = _with_entities(found, docs, sentences, nlp)
     return _link_refinements([f.event for f in named], [f.candidate.sentence_index for f in named])
+
+
+def _bounded(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences, with any longer than MAX_SENTENCE_CHARS cut at its last space in reach."""
+    pieces: list[tuple[int, int]] = []
+    for start, end in sentences:
+        while end - start > MAX_SENTENCE_CHARS:
+            limit = start + MAX_SENTENCE_CHARS
+            cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, limit)
+            cut = limit if cut < 0 else cut
+            pieces.append((start, cut))
+            start = cut
+            while start < end and text[start].isspace():
+                start += 1
+        if start < end:
+            pieces.append((start, end))
+    return pieces
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 from bot.dispatch import Clock, SystemClock
 from bot.errors import NewsbotError
 from bot.metrics import Metrics, StatusServer, status_app
+from bot.request_gate import gate
 from bot.store import RedisStore, StoreError
 from config.settings import Settings
 from handlers import alerts, commands, home, links, threads
@@ -112,8 +113,11 @@ def status_endpoints(store: RedisStore, metrics: Metrics) -> WSGIApplication:
     return status_app(metrics, live=lambda: None, ready=ready)
 
 
-def wsgi_app(app: App, store: RedisStore, metrics: Metrics | None = None) -> WSGIApplication:
-    slack = SlackRequestHandler(app)
+def wsgi_app(
+    app: App, store: RedisStore, metrics: Metrics | None = None, *, signing_secret: str
+) -> WSGIApplication:
+    # The gate refuses unsigned and malformed bodies before Bolt, which would answer some 500.
+    slack = gate(SlackRequestHandler(app), signing_secret)
     metrics = metrics or Metrics()
     status = status_endpoints(store, metrics)
 
@@ -176,7 +180,8 @@ def serve(
         return 0
     _stop_gracefully_on_sigterm()
     log.info("web_started", port=port)
-    waitress.serve(wsgi_app(app, store, metrics), host=host, port=port, threads=16, ident="newsbot")
+    handler = wsgi_app(app, store, metrics, signing_secret=settings.slack_signing_secret or "")
+    waitress.serve(handler, host=host, port=port, threads=16, ident="newsbot")
     log.info("web_stopped", port=port)
     return 0
 

@@ -32,6 +32,7 @@ from bot.fetcher import url_refusal
 from bot.ingest_store import IngestStore
 from bot.jobs import add_feed_job, ingest_url_job, track_text_job
 from handlers.deps import HandlerDeps
+from handlers.payload import string_at
 
 
 def register(app: App, deps: HandlerDeps) -> None:
@@ -42,9 +43,11 @@ def register(app: App, deps: HandlerDeps) -> None:
 
 def answer(deps: HandlerDeps, command: dict[str, Any]) -> dict[str, Any]:
     """The acknowledgement for one `/news` request: an ephemeral reply, built from Redis only."""
-    team, channel = command.get("team_id", ""), command.get("channel_id", "")
-    user = command.get("user_id", "")
-    parsed = parse(str(command.get("text", "")))
+    team, channel = string_at(command, "team_id"), string_at(command, "channel_id")
+    user = string_at(command, "user_id")
+    if not team or not channel:
+        return _ephemeral("I can only answer `/news` in a channel of a workspace.")
+    parsed = parse(string_at(command, "text"))
     if isinstance(parsed, CommandError):
         return {"response_type": "ephemeral", "text": parsed.message}
     if isinstance(parsed, Help):

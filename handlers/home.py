@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import home_view
 from handlers.deps import HandlerDeps
+from handlers.payload import string_at
 
 HOME_DAYS = 60
 
@@ -19,7 +20,9 @@ def register(app: App, deps: HandlerDeps) -> None:
     def on_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        team, user = body.get("team_id", ""), event.get("user", "")
+        team, user = string_at(body, "team_id"), string_at(event, "user")
+        if not team or not user:
+            return  # not a request Slack sends
         # Only channels the user is in: a private channel's deadlines stay with its members.
         response = client.users_conversations(
             user=user, types="public_channel,private_channel", limit=200

@@ -11,6 +11,7 @@ from slack_bolt import App
 from bot.ingest_store import IngestStore
 from bot.jobs import ingest_url_job
 from handlers.deps import HandlerDeps
+from handlers.payload import string_at
 
 MAX_LINKS_PER_MESSAGE = 3
 # Slack sends links as <https://…> or <https://…|label>; user, channel and team mentions
@@ -28,16 +29,18 @@ def shared_links(text: str) -> list[str]:
 def register(app: App, deps: HandlerDeps) -> None:
     @app.event("message")
     def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("subtype") in _IGNORED_SUBTYPES or event.get("bot_id"):
+        if string_at(event, "subtype") in _IGNORED_SUBTYPES or event.get("bot_id"):
             return
-        links = shared_links(str(event.get("text", "")))
-        team = str(body.get("team_id", ""))
-        channel = str(event.get("channel", ""))
-        if not links or not IngestStore(deps.store).autotrack(team, channel):
+        links = shared_links(string_at(event, "text"))
+        team, channel = string_at(body, "team_id"), string_at(event, "channel")
+        event_id = string_at(body, "event_id")
+        thread = string_at(event, "thread_ts") or string_at(event, "ts")
+        if not (links and team and channel and event_id and thread):
             return
-        if not deps.store.first_delivery(team, str(body.get("event_id", ""))):
+        if not IngestStore(deps.store).autotrack(team, channel):
+            return
+        if not deps.store.first_delivery(team, event_id):
             return  # Slack retried a delivery we already took
-        thread = str(event.get("thread_ts") or event.get("ts", ""))
         for url in links:
             deps.store.enqueue_job(
                 ingest_url_job(team, channel, url, announce="if_events", reply_to=thread)
