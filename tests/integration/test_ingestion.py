@@ -68,9 +68,7 @@ def _page(site: NewsSite, path: str, title: str, paragraphs: list[str], **option
     return site.add(path, html.encode("utf-8"))
 
 
-def _ingest(
-    store: RedisStore, client: WebClient, fetcher: Fetcher, url: str, job_id: str
-) -> str:
+def _ingest(store: RedisStore, client: WebClient, fetcher: Fetcher, url: str, job_id: str) -> str:
     payload = ingest_url_job(TEAM, CHANNEL, url, user=USER)
     return run_job(store, client, job_id, payload, NOW, fetcher=fetcher)
 
