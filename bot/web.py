@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -98,11 +100,16 @@ def request_type(body: bytes) -> str:
     return "other"
 
 
-def status_endpoints(store: RedisStore, metrics: Metrics) -> WSGIApplication:
-    """/healthz, /readyz and /metrics of the web process."""
+def status_endpoints(
+    store: RedisStore, metrics: Metrics, draining: threading.Event | None = None
+) -> WSGIApplication:
+    """/healthz, /readyz and /metrics of the web process. Readiness is 503 from SIGTERM on,
+    so the load balancer stops sending requests while those in flight are answered."""
     metrics.watch(store)
 
     def ready() -> str | None:
+        if draining is not None and draining.is_set():
+            return "draining"
         # The app is built before this is served, so Redis is what readiness waits on.
         try:
             store.ping()
@@ -114,12 +121,17 @@ def status_endpoints(store: RedisStore, metrics: Metrics) -> WSGIApplication:
 
 
 def wsgi_app(
-    app: App, store: RedisStore, metrics: Metrics | None = None, *, signing_secret: str
+    app: App,
+    store: RedisStore,
+    metrics: Metrics | None = None,
+    *,
+    signing_secret: str,
+    draining: threading.Event | None = None,
 ) -> WSGIApplication:
     # The gate refuses unsigned and malformed bodies before Bolt, which would answer some 500.
     slack = gate(SlackRequestHandler(app), signing_secret)
     metrics = metrics or Metrics()
-    status = status_endpoints(store, metrics)
+    status = status_endpoints(store, metrics, draining)
 
     def slack_events(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -178,31 +190,41 @@ def serve(
             if status is not None:
                 status.close()
         return 0
-    _stop_gracefully_on_sigterm()
+    draining = threading.Event()
+    _stop_gracefully_on_sigterm(draining, settings.shutdown_grace_s)
     log.info("web_started", port=port)
-    handler = wsgi_app(app, store, metrics, signing_secret=settings.slack_signing_secret or "")
+    handler = wsgi_app(
+        app, store, metrics, signing_secret=settings.slack_signing_secret or "", draining=draining
+    )
     waitress.serve(handler, host=host, port=port, threads=16, ident="newsbot")
     log.info("web_stopped", port=port)
     return 0
 
 
-def _stop_gracefully_on_sigterm() -> None:
-    """SIGTERM ends waitress's loop the way Ctrl-C does: requests in progress are answered
-    (up to 5 s) before the process exits. Take the process out of the load balancer first."""
-    import signal
-    import threading
+def _stop_gracefully_on_sigterm(draining: threading.Event, grace_s: float) -> None:
+    """On SIGTERM, /readyz turns 503 at once and requests are still served for `grace_s`
+    seconds (the time a load balancer takes to notice); then waitress's loop ends the way
+    Ctrl-C ends it, answering what is in progress (up to 5 s) before the process exits."""
+
+    def finish() -> None:
+        signal.raise_signal(signal.SIGINT)  # handled in the main thread: waitress closes
 
     def stop(signum: int, frame: object) -> None:
-        raise SystemExit(0)
+        if draining.is_set():
+            return
+        draining.set()
+        log.info("web_draining", grace_s=grace_s)
+        if grace_s <= 0:
+            raise SystemExit(0)
+        threading.Timer(grace_s, finish).start()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run_all(settings: Settings, port: int, host: str = "127.0.0.1") -> int:
     """Web and worker in one process, for a small team or a laptop (`newsbot run`)."""
-    import threading
-
     from bot.worker import run_worker
 
     stop = threading.Event()

@@ -58,6 +58,9 @@ class Settings:
     # A job a worker took and did not finish (it died, or Slack or Redis failed for a moment)
     # is handed to another worker after this long.
     job_reclaim_ms: int = 60_000
+    # After SIGTERM the web process reports not ready and keeps serving this long, so a load
+    # balancer that polls /readyz stops sending requests before it stops listening.
+    shutdown_grace_s: float = 0.0
     metrics_host: str = "0.0.0.0"
 
     @property
@@ -90,5 +93,6 @@ class Settings:
             feed_tick_s=float(merged.get("NEWSBOT_FEED_TICK_SECONDS") or 15.0),
             metrics_port=int(merged.get("NEWSBOT_METRICS_PORT") or 0),
             job_reclaim_ms=int(merged.get("NEWSBOT_JOB_RECLAIM_MS") or 60_000),
+            shutdown_grace_s=float(merged.get("NEWSBOT_SHUTDOWN_GRACE_SECONDS") or 0),
             metrics_host=merged.get("NEWSBOT_METRICS_HOST") or cls.metrics_host,
         )
