@@ -23,6 +23,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request import request as bolt_request_module
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.dispatch import Clock, SystemClock
 from bot.errors import NewsbotError
@@ -186,6 +187,10 @@ def serve(
         log.info("socket_mode_started")
         try:
             SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        except SlackApiError as error:
+            # A bad or revoked app token: one line that names Slack's answer, not a traceback.
+            answer = error.response.get("error", error.response.status_code)
+            raise NewsbotError(f"Socket Mode could not connect: Slack answered {answer}") from None
         finally:
             if status is not None:
                 status.close()
