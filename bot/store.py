@@ -19,6 +19,8 @@ worker whose lease was taken over cannot record over the new holder.
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -572,9 +574,21 @@ class RedisStore:
     # ---------------------------------------------------------------- the job stream
 
     def enqueue_job(self, job: dict[str, str]) -> str:
-        """Add a job for the workers (at most ~100,000 kept)."""
-        fields: dict[Any, Any] = dict(job)
+        """Add a job for the workers (at most ~100,000 kept).
+
+        The job gets an `origin`, made here once: should the client send the XADD again after
+        a dropped connection that Redis had already obeyed, both entries carry the same
+        origin, and workers run and answer it once (see `job_done`)."""
+        fields: dict[Any, Any] = {"origin": f"{int(time.time() * 1000)}-{uuid.uuid4().hex[:16]}"}
+        fields.update(job)
         return str(self._redis.xadd(JOBS_STREAM, fields, maxlen=100_000, approximate=True))
+
+    def job_done(self, origin: str) -> bool:
+        """True when a job of this origin was finished (kept two days)."""
+        return bool(self._redis.exists(f"{JOBS_STREAM}:done:{origin}"))
+
+    def mark_job_done(self, origin: str) -> None:
+        self._redis.set(f"{JOBS_STREAM}:done:{origin}", "1", ex=2 * 24 * 3600)
 
     def ensure_job_group(self) -> None:
         try:

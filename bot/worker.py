@@ -261,14 +261,20 @@ def consume_jobs(
         for job_id, job in batch:
             if stop.is_set():
                 break  # draining: what is left stays pending for another worker
+            # Two stream entries of one origin (an XADD sent twice) are one job.
+            origin = job.get("origin") or job_id
             try:
-                with JobLease(store, job_id, owner, reclaim_ms) as held:
+                with JobLease(store, origin, owner, reclaim_ms) as held:
                     # Not held: another worker runs it now. Gone: it finished meanwhile.
-                    if held and store.job_deliveries(job_id):
-                        _run_one(
-                            store, client, job_id, job,
-                            owner=owner, clock=clock, fetcher=fetcher, metrics=metrics,
-                        )  # fmt: skip
+                    if not held or not store.job_deliveries(job_id):
+                        continue
+                    if store.job_done(origin):
+                        store.ack_job(job_id)
+                        continue
+                    _run_one(
+                        store, client, job_id, job,
+                        owner=owner, clock=clock, fetcher=fetcher, metrics=metrics,
+                    )  # fmt: skip
             except Exception:
                 log.exception("job_lease_failed", job=job_id, worker=owner)
 
@@ -286,8 +292,10 @@ def _run_one(
 ) -> None:
     started = time.perf_counter()
     settled = True
+    # The origin names the job in its Slack metadata, so a rerun finds the post of either entry.
+    origin = job.get("origin") or job_id
     try:
-        outcome = run_job(store, client, job_id, job, clock.now(), fetcher=fetcher, metrics=metrics)
+        outcome = run_job(store, client, origin, job, clock.now(), fetcher=fetcher, metrics=metrics)
         log.info("job_done", job=job_id, outcome=outcome, worker=owner)
     except Exception as error:
         outcome = "error"
@@ -296,6 +304,7 @@ def _run_one(
         metrics.job_finished(job.get("type", ""), outcome, time.perf_counter() - started)
     if settled:
         try:
+            store.mark_job_done(origin)
             store.ack_job(job_id)
         except Exception:
             # Redis went away after the job ran: it stays pending and is reclaimed (and found

@@ -63,27 +63,41 @@ def test_a_job_held_by_another_worker_is_left_alone(
 ) -> None:
     store.ensure_job_group()
     job_id = store.enqueue_job(track_text_job(TEAM, "CHELD", "U1", seed.text))
-    [(taken, _)] = store.read_jobs("w0", count=1, block_ms=100, reclaim_idle_ms=60_000)
+    [(taken, job)] = store.read_jobs("w0", count=1, block_ms=100, reclaim_idle_ms=60_000)
     assert taken == job_id
-    with JobLease(store, job_id, "w0", 1000) as held:
-        assert held
-        time.sleep(0.5)  # idle beyond the consumer's reclaim time: it is handed to w1
-        stop = threading.Event()
-        client = make_client("xoxb-test", slack.base_url, 5, 3)
-        thread = threading.Thread(
-            target=consume_jobs, args=(store, client, "w1", stop), kwargs={"reclaim_ms": 300}
-        )
-        thread.start()
-        time.sleep(2.5)  # several hand-outs to w1, the lease renewed meanwhile
-        assert slack.posts("CHELD") == []
-        assert store.job_deliveries(job_id) >= 2
-    # Released without an ack (w0 "died" after letting go): w1 now runs it, once.
+    stop = threading.Event()
+    client = make_client("xoxb-test", slack.base_url, 5, 3)
+    thread = threading.Thread(
+        target=consume_jobs, args=(store, client, "w1", stop), kwargs={"reclaim_ms": 300}
+    )
     try:
+        with JobLease(store, job["origin"], "w0", 1000) as held:
+            assert held
+            time.sleep(0.5)  # idle beyond the consumer's reclaim time: it is handed to w1
+            thread.start()
+            time.sleep(2.5)  # several hand-outs to w1, the lease renewed meanwhile
+            assert slack.posts("CHELD") == []
+            assert store.job_deliveries(job_id) >= 2
+        # Released without an ack (w0 "died" after letting go): w1 now runs it, once.
         deadline = time.monotonic() + 60
         while store.client.xlen(JOBS_STREAM):
             assert time.monotonic() < deadline
             time.sleep(0.1)
     finally:
         stop.set()
-        thread.join(timeout=30)
+        if thread.is_alive():
+            thread.join(timeout=30)
     assert len([p for p in slack.posts("CHELD") if p.event_type == "newsbot_article"]) == 1
+
+
+def test_a_job_queued_twice_by_a_resent_xadd_is_run_and_answered_once(
+    store: RedisStore, slack: FakeSlack, seed: Seed
+) -> None:
+    store.ensure_job_group()
+    first = store.enqueue_job(track_text_job(TEAM, "CTWICE", "U1", seed.text))
+    [(_, fields)] = store.client.xrange(JOBS_STREAM, first, first)
+    store.client.xadd(JOBS_STREAM, fields)  # the same entry again, as a retried XADD leaves it
+    _consume_until(store, slack, lambda: store.client.xlen(JOBS_STREAM) == 0)
+    assert len([p for p in slack.posts("CTWICE") if p.event_type == "newsbot_article"]) == 1
+    assert store.pending_jobs() == 0
+    assert [e.text for e in slack.ephemerals()] == []
