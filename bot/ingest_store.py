@@ -31,7 +31,7 @@ from bot.dedup import EventSignature, Sketch, index_terms, near_duplicate, same_
 from bot.errors import NewsbotError
 from bot.feeds import FeedFilter, PollState
 from bot.reminders import TrackedEvent
-from bot.store import TEAMS_KEY, RedisStore
+from bot.store import RELEASE_IF_OWNER, TEAMS_KEY, RedisStore
 
 SEEN_ITEMS_KEPT = timedelta(days=30)
 
@@ -43,12 +43,6 @@ for _, member in ipairs(due) do
   redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member)
 end
 return due
-"""
-
-# KEYS: lock   ARGV: token. Releases the lock only if this holder still has it.
-_UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
 """
 
 
@@ -108,7 +102,7 @@ class IngestStore:
         self.store = store
         self._redis = store.client
         self._claim_feeds = self._redis.register_script(_CLAIM_FEEDS)
-        self._unlock = self._redis.register_script(_UNLOCK)
+        self._unlock = self._redis.register_script(RELEASE_IF_OWNER)
 
     def _key(self, team: str, name: str) -> str:
         return self.store.key(team, name)

@@ -87,12 +87,7 @@ class LocalRedis:
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            _terminate(self._process)
             self._process = None
 
     def kill(self) -> None:
@@ -242,12 +237,7 @@ class LocalSentinel:
 
     def cleanup(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            _terminate(self._process)
             self._process = None
         self.replica.cleanup()
         self.master.cleanup()
@@ -266,6 +256,16 @@ class LocalSentinel:
 
 
 SLOTS = 16384
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL when it has not exited within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _binary() -> str:

@@ -238,12 +238,13 @@ return answer
 """
 
 
-# A job's run lease: renewed or released only by its holder.
+# A job's run lease: renewed only by its holder.
 _RENEW_JOB = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
-_RELEASE_JOB = """
+# KEYS: lock   ARGV: owner. Deletes a lock only while this owner still holds it.
+RELEASE_IF_OWNER = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
@@ -288,7 +289,7 @@ class RedisStore:
         self._snooze = client.register_script(_SNOOZE)
         self._put_event = client.register_script(_PUT_EVENT)
         self._renew_job = client.register_script(_RENEW_JOB)
-        self._release_job = client.register_script(_RELEASE_JOB)
+        self._release_job = client.register_script(RELEASE_IF_OWNER)
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:

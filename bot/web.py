@@ -9,13 +9,11 @@ Slack now (Redis answers), `/metrics` the Prometheus metrics, `newsbot_ack_secon
 from __future__ import annotations
 
 import io
-import json
 import signal
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import structlog
@@ -28,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from bot.dispatch import Clock, SystemClock
 from bot.errors import NewsbotError
 from bot.metrics import Metrics, StatusServer, status_app
-from bot.request_gate import gate
+from bot.request_gate import gate, read_body
 from bot.store import RedisStore, StoreError
 from config.settings import Settings
 from handlers import alerts, commands, home, links, threads
@@ -41,21 +39,10 @@ def parse_slack_body(body: str, content_type: str | None) -> dict[str, Any]:
     """Bolt's request body parser, without its mistake: Bolt takes any form body that
     contains the word "payload" anywhere for an interaction, so a slash command whose text
     says "payload" (a pasted article about a rocket launch) came back 404. Here only a
-    `payload` field makes an interaction. A body that cannot be read parses to {}, which Bolt
-    refuses (401 unsigned, 404 unknown) instead of failing with a 500."""
-    if not body:
-        return {}
-    try:
-        if content_type == "application/json" or body.startswith("{"):
-            parsed = json.loads(body)
-            return parsed if isinstance(parsed, dict) else {}
-        fields = dict(parse_qsl(body, keep_blank_values=True))
-        if "payload" in fields:
-            payload = json.loads(fields["payload"])
-            return payload if isinstance(payload, dict) else {}
-        return fields
-    except (ValueError, RecursionError):
-        return {}
+    `payload` field makes an interaction (the gate's reading). A body that cannot be read
+    parses to {}, which Bolt refuses (401 unsigned, 404 unknown) instead of failing with a
+    500."""
+    return read_body(body.encode("utf-8", "surrogatepass"), content_type or "") or {}
 
 
 # BoltRequest reads bodies through this module attribute; see parse_slack_body.
